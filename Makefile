@@ -1,0 +1,38 @@
+# The few commands a newcomer needs. Everything runs inside .venv, created on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := demo
+
+.PHONY: install demo test lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its models
+
+demo: $(STAMP)  ## generate the incident replay, run the triage on it, print ranked causes
+	$(BIN)/triage simulate --scenario postmortem --output $(DEMO)/input --quiet
+	$(BIN)/triage run --input $(DEMO)/input --output $(DEMO)/out --demo-key
+
+test: $(STAMP)  ## lint and run every test (unit, integration, end to end)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)  ## benchmarks; results land in bench/results/
+	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(DEMO) .pytest_cache .ruff_cache

@@ -1,0 +1,88 @@
+"""The `triage` command line: one entry point, one subcommand per job."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+class CliError(Exception):
+    """A fatal problem reported as one clear line on stderr (exit status 2)."""
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from pipeline.replay.generate import main_progress, simulate
+
+    if args.scenario != "postmortem":
+        raise CliError(f"unknown scenario {args.scenario!r} (available: postmortem)")
+    t0 = time.monotonic()
+    summary = simulate(
+        Path(args.output),
+        seed=args.seed,
+        scale=args.scale,
+        progress=None if args.quiet else main_progress,
+    )
+    print(
+        f"replay written to {args.output} in {time.monotonic() - t0:.1f}s: "
+        f"{summary['reports']:,} reports ("
+        + ", ".join(
+            f"{k.removeprefix('reports_')} {v:,}"
+            for k, v in summary.items()
+            if k.startswith("reports_")
+        )
+        + f"), {summary.get('malformed_lines', 0)} malformed lines, "
+        f"{summary.get('duplicate_lines', 0)} duplicate lines; truth in {args.output}/truth"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="triage",
+        description="Privacy-preserving triage of LLM user feedback: what broke, where, "
+        "since which deploy.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sim = sub.add_parser(
+        "simulate",
+        help="write a replay of the 2025 incident as contract inputs plus its truth",
+        description="Write contract-conformant inputs (feedback, routing, traffic, deploys) "
+        "that replay the incident in shared/INCIDENT.md, and a truth/ folder the pipeline "
+        "never reads. Deterministic for a seed.",
+    )
+    sim.add_argument("--scenario", default="postmortem", help="scenario name (postmortem)")
+    sim.add_argument("--output", required=True, metavar="DIR", help="directory to write")
+    sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sim.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="traffic multiplier; 1.0 gives about 20,000 reports (default 1.0)",
+    )
+    sim.add_argument("--quiet", action="store_true", help="no per-day progress on stderr")
+    sim.set_defaults(func=_simulate)
+
+    from pipeline import commands
+
+    commands.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"triage {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"triage {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

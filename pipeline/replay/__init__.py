@@ -1,0 +1,1 @@
+"""The postmortem replay: contract-conformant inputs with a known truth (`triage simulate`)."""

@@ -1,0 +1,601 @@
+"""`triage simulate --scenario postmortem`: stream the incident's inputs and truth to disk.
+
+Hour by hour: traffic per (pool, region, model) with the versions that answered, the reports
+each cause produces at its rate, the routing rows of the reported requests plus unreported
+decoys, and the truth. Writes one file per day and keeps only about a day in memory, so
+``--scale`` reaches millions of reports. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline import schemas
+from pipeline.replay import world as w
+from pipeline.replay.phrases import LANG_SHARE
+from pipeline.replay.texts import report_text
+
+CAUSES = ("background", "routing_1m", "tpu_corruption", "topk_sampler")
+SURFACES = (("claude_code", 0.55), ("claude_ai", 0.35), ("api", 0.10))
+THIRD_PARTY_SURFACES = (("claude_code", 0.7), ("api", 0.3))
+USERS_PER_SCALE = {"first_party": 5200, "bedrock": 1600, "vertex": 900}
+DECOYS_PER_REPORT = 4
+MALFORMED_RATE = 0.006
+DUPLICATE_RATE = 0.004
+NO_REQUEST_ID_RATE = 0.04
+LOG_GAP_RATE = 0.015
+TAGS = {
+    "background": (
+        "not_factually_correct",
+        "didnt_follow_instructions",
+        "too_long",
+        "other",
+        "refused",
+    ),
+    "routing_1m": ("didnt_follow_instructions", "other", "not_factually_correct"),
+    "tpu_corruption": ("buggy_code", "wrong_language", "other"),
+    "topk_sampler": ("other", "buggy_code", "not_factually_correct"),
+}
+
+TRUTH_REPORTS = pa.schema(
+    [
+        ("report_id", pa.string()),
+        ("cause", pa.string()),
+        ("status", pa.string()),
+        ("n_copies", pa.int32()),
+        ("symptoms", pa.list_(pa.string())),
+        ("user_id", pa.string()),
+        ("session_id", pa.string()),
+        ("request_id", pa.string()),
+        ("in_routing_log", pa.bool_()),
+        ("submitted_at", schemas.UTC_TS),
+        ("request_ts", schemas.UTC_TS),
+        ("lang", pa.string()),
+    ]
+    + [(d, pa.string()) for d in w.DIMENSIONS]
+)
+TRUTH_PII = pa.schema(
+    [
+        ("report_id", pa.string()),
+        ("field", pa.string()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("entity_type", pa.string()),
+        ("value", pa.string()),
+    ]
+)
+TRUTH_SYMPTOMS = pa.schema(
+    [
+        ("report_id", pa.string()),
+        ("field", pa.string()),
+        ("symptom", pa.string()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+    ]
+)
+TRUTH_MALFORMED = pa.schema(
+    [
+        ("source", pa.string()),
+        ("line", pa.int64()),
+        ("report_id", pa.string()),
+        ("defect", pa.string()),
+    ]
+)
+TRUTH_HOURLY = pa.schema(
+    [
+        ("hour", schemas.UTC_TS),
+        ("platform", pa.string()),
+        ("sonnet4_requests", pa.int64()),
+        ("misrouted_requests", pa.int64()),
+    ]
+)
+
+
+@dataclass
+class Users:
+    ids: list[str]
+    langs: list[str]
+    surfaces: list[str]
+    cum_weights: list[float]
+
+
+def _hex(rng: random.Random, bits: int) -> str:
+    return f"{rng.getrandbits(bits):0{bits // 4}x}"
+
+
+def _make_users(rng: random.Random, platform: str, scale: float) -> Users:
+    n = max(60, int(USERS_PER_SCALE[platform] * scale))
+    langs_k, langs_w = zip(*LANG_SHARE.items(), strict=True)
+    surf_k, surf_w = zip(
+        *(SURFACES if platform == "first_party" else THIRD_PARTY_SURFACES), strict=True
+    )
+    ids = [f"acct_{_hex(rng, 64)}" for _ in range(n)]
+    langs = rng.choices(langs_k, langs_w, k=n)
+    surfaces = rng.choices(surf_k, surf_w, k=n)
+    # A few heavy reporters, a long tail of occasional ones.
+    weights = [1.0 / (i + 1) ** 0.75 for i in range(n)]
+    rng.shuffle(weights)
+    cum, acc = [], 0.0
+    for x in weights:
+        acc += x
+        cum.append(acc)
+    return Users(ids, list(langs), list(surfaces), cum)
+
+
+def _iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{t.microsecond // 1000:03d}Z"
+
+
+def _deploy_records() -> list[dict]:
+    out = []
+    for d in w.ALL_DEPLOYS:
+        out.append(
+            {
+                "deploy_id": d.deploy_id,
+                "started_at": _iso(d.started_at),
+                "finished_at": _iso(d.finished_at) if d.finished_at else None,
+                "component": d.component,
+                "description": d.description,
+                "platform": d.platform,
+                "hardware": d.hardware,
+                "server_pool": d.server_pool,
+                "model": d.model,
+            }
+        )
+    return out
+
+
+def _traffic_rows(t: datetime, scale: float, noise: np.random.Generator):
+    """Rows of (pool, region, model, requests, misrouted) for the hour starting at ``t``."""
+    mid = t + timedelta(minutes=30)
+    factor = w.traffic_factor(mid)
+    shares = w.model_shares(mid)
+    rows = []
+    long_in: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # platform: legit, mis
+    for platform, pshare in w.PLATFORM_SHARE.items():
+        total = w.BASE_REQUESTS_PER_HOUR * scale * factor * pshare
+        mis_share = w.misrouted_share(platform, mid)
+        for pool in w.POOLS:
+            if pool.platform != platform or pool.context_tier != "standard":
+                continue
+            for model in w.MODELS:
+                req = total * pool.share * shares[model]
+                if req <= 0:
+                    continue
+                if model == "sonnet-4":
+                    legit = req * w.LEGIT_LONG_CONTEXT_SHARE
+                    mis = (req - legit) * mis_share
+                    long_in[platform][0] += legit
+                    long_in[platform][1] += mis
+                    req -= legit + mis
+                for region, rshare in zip(pool.regions, (0.55, 0.45), strict=False):
+                    r = req * (rshare if len(pool.regions) > 1 else 1.0)
+                    rows.append([pool, region, model, r, 0.0])
+    for platform, (legit, mis) in long_in.items():
+        pool = w.LONG_POOL[platform]
+        for region, rshare in zip(pool.regions, (0.55, 0.45), strict=False):
+            f = rshare if len(pool.regions) > 1 else 1.0
+            rows.append([pool, region, "sonnet-4", (legit + mis) * f, mis * f])
+    jitter = noise.lognormal(0.0, 0.03, size=len(rows))
+    for row, j in zip(rows, jitter, strict=True):
+        row[3] *= j
+        row[4] *= j
+    return rows
+
+
+class _DayFiles:
+    """Per-day buffers of feedback lines and routing rows, flushed in submission-day order."""
+
+    def __init__(self, out: Path, dims: list[str]):
+        self.out = out
+        self.dims = dims
+        self.lines: dict[str, list[tuple[str, str, str, str | None, str]]] = defaultdict(list)
+        self.routing: dict[str, list[dict]] = defaultdict(list)
+        self.malformed: list[dict] = []
+        self.routing_schema = schemas.routing_schema(list(w.EXTRA_DIMENSIONS))
+
+    def add_line(
+        self, day: str, sort_key: str, line: str, report_id: str | None, defect: str | None
+    ) -> None:
+        self.lines[day].append((sort_key, report_id or "", line, defect, report_id))
+
+    def flush_before(self, day: str) -> None:
+        for d in sorted(k for k in set(self.lines) | set(self.routing) if k < day):
+            self._flush(d)
+
+    def _flush(self, day: str) -> None:
+        items = sorted(self.lines.pop(day, []), key=lambda x: (x[0], x[1], x[3] or ""))
+        name = f"feedback/{day}.jsonl"
+        with open(self.out / name, "w", encoding="utf-8") as fh:
+            for lineno, (_, _, line, defect, rid) in enumerate(items, start=1):
+                fh.write(line + "\n")
+                if defect is not None:
+                    self.malformed.append(
+                        {"source": name, "line": lineno, "report_id": rid, "defect": defect}
+                    )
+        rows = self.routing.pop(day, [])
+        rows.sort(key=lambda r: (r["ts"], r["request_id"]))
+        table = pa.Table.from_pylist(rows, schema=self.routing_schema)
+        pq.write_table(table, self.out / f"routing/{day}.parquet")
+
+
+def _malform(rng: random.Random, rec: dict) -> tuple[str, str]:
+    defect = rng.choice(
+        (
+            "truncated_json",
+            "missing_user_id",
+            "bad_kind",
+            "bad_timestamp",
+            "wrong_type",
+            "not_an_object",
+        )
+    )
+    rec = dict(rec)
+    if defect == "truncated_json":
+        line = json.dumps(rec, ensure_ascii=False)
+        return line[: max(5, len(line) // 2)], defect
+    if defect == "missing_user_id":
+        del rec["user_id"]
+    elif defect == "bad_kind":
+        rec["kind"] = rng.choice(("angry", "thumbs_up", 3))
+    elif defect == "bad_timestamp":
+        rec["submitted_at"] = rng.choice(("yesterday", "2025-13-45T99:00:00Z", 1756000000))
+    elif defect == "wrong_type":
+        rec["tags"] = "slow"
+    else:
+        return json.dumps([rec["report_id"], rec["kind"]]), defect
+    return json.dumps(rec, ensure_ascii=False), defect
+
+
+def simulate(
+    output: Path,
+    *,
+    seed: int = 0,
+    scale: float = 1.0,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Write the postmortem replay under ``output``; return a summary of counts.
+
+    ``scale`` multiplies traffic (and so reports, users and routing rows); 1.0 gives about
+    20,000 reports over Aug 1 - Sep 20 2025.
+    """
+    if scale <= 0 or not math.isfinite(scale):
+        raise ValueError("--scale must be a positive number")
+    output = Path(output)
+    for sub in ("feedback", "routing", "traffic", "deploys", "truth"):
+        (output / sub).mkdir(parents=True, exist_ok=True)
+        for old in (output / sub).glob("*"):
+            if old.is_file():
+                old.unlink()
+    rng = random.Random(seed)
+    text_rng = random.Random(seed * 7919 + 1)
+    noise = np.random.default_rng(seed)
+    users = {p: _make_users(rng, p, scale) for p in w.PLATFORM_SHARE}
+    last_session: dict[str, str] = {}
+
+    with open(output / "deploys/deploys.jsonl", "w", encoding="utf-8") as fh:
+        for rec in _deploy_records():
+            fh.write(json.dumps(rec) + "\n")
+
+    dims = list(w.DIMENSIONS)
+    days = _DayFiles(output, dims)
+    traffic_schema = schemas.traffic_schema(list(w.EXTRA_DIMENSIONS))
+    truth_reports = pq.ParquetWriter(output / "truth/reports.parquet", TRUTH_REPORTS)
+    truth_pii = pq.ParquetWriter(output / "truth/pii.parquet", TRUTH_PII)
+    truth_symptoms = pq.ParquetWriter(output / "truth/symptoms.parquet", TRUTH_SYMPTOMS)
+    hourly_rows: list[dict] = []
+    counts = defaultdict(int)
+    traffic_day: list[dict] = []
+
+    def emit_report(
+        cause: str,
+        pool: w.Pool,
+        region: str,
+        model: str,
+        v: dict[str, str],
+        t_req: datetime,
+        user_idx: int | None = None,
+        session: str | None = None,
+    ) -> tuple[int, str]:
+        u = users[pool.platform]
+        if user_idx is None:
+            user_idx = rng.choices(range(len(u.ids)), cum_weights=u.cum_weights)[0]
+        user = u.ids[user_idx]
+        if session is None:
+            if user in last_session and rng.random() < 0.15:
+                session = last_session[user]
+            else:
+                session = f"sess_{_hex(rng, 64)}"
+        last_session[user] = session
+        surface = u.surfaces[user_idx]
+        kind = "bug" if surface == "claude_code" and rng.random() < 0.92 else "thumbs_down"
+        submitted = t_req + timedelta(seconds=rng.expovariate(1 / 360.0) + 5)
+        rid = f"rpt_{_hex(rng, 64)}"
+        request_id = None if rng.random() < NO_REQUEST_ID_RATE else f"req_{_hex(rng, 96)}"
+        in_log = request_id is not None and rng.random() >= LOG_GAP_RATE
+        has_comment = rng.random() < (0.97 if kind == "bug" else 0.7)
+        has_response = rng.random() < 0.92
+        txt = report_text(
+            text_rng, cause, u.langs[user_idx], has_comment=has_comment, has_response=has_response
+        )
+        rec = {
+            "report_id": rid,
+            "kind": kind,
+            "submitted_at": _iso(submitted),
+            "user_id": user,
+            "session_id": session if rng.random() > 0.03 else None,
+            "request_id": request_id,
+            "model": w.CLIENT_MODEL_NAME[model] if rng.random() > 0.08 else None,
+            "surface": surface,
+            "comment": txt.comment,
+            "response_excerpt": txt.response,
+            "client_version": {
+                "claude_code": f"1.0.{rng.randint(80, 99)}",
+                "claude_ai": "web-2025.08",
+                "api": None,
+            }[surface],
+            "tags": (
+                sorted(set(rng.sample(TAGS[cause], k=rng.randint(1, 2))))
+                if kind == "thumbs_down" and rng.random() < 0.8
+                else None
+            ),
+        }
+        if rng.random() < 0.05:  # exporters add fields the contract drops on read
+            rec["ip_hint"] = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        day = submitted.strftime("%Y-%m-%d")
+        status, n_copies = "valid", 1
+        if rng.random() < MALFORMED_RATE:
+            line, defect = _malform(rng, rec)
+            days.add_line(day, rec["submitted_at"], line, rid, defect)
+            status = "malformed"
+            counts["malformed_lines"] += 1
+        else:
+            line = json.dumps(rec, ensure_ascii=False)
+            days.add_line(day, rec["submitted_at"], line, rid, None)
+            if rng.random() < DUPLICATE_RATE:
+                later = submitted + timedelta(hours=rng.randint(1, 30))
+                days.add_line(later.strftime("%Y-%m-%d"), _iso(later), line, rid, None)
+                n_copies = 2
+                counts["duplicate_lines"] += 1
+        dim_values = {
+            "model": model,
+            "platform": pool.platform,
+            "hardware": pool.hardware,
+            "server_pool": pool.name,
+            "region": region,
+            "context_tier": pool.context_tier,
+            **v,
+        }
+        if in_log:
+            days.routing[t_req.strftime("%Y-%m-%d")].append(
+                {"request_id": request_id, "ts": t_req, **dim_values}
+            )
+        truth_buf["reports"].append(
+            {
+                "report_id": rid,
+                "cause": cause,
+                "status": status,
+                "n_copies": n_copies,
+                "symptoms": txt.symptom_names,
+                "user_id": user,
+                "session_id": rec["session_id"],
+                "request_id": request_id,
+                "in_routing_log": in_log,
+                "submitted_at": submitted,
+                "request_ts": t_req,
+                "lang": u.langs[user_idx],
+                **dim_values,
+            }
+        )
+        for field, s, e, etype, value in txt.pii:
+            truth_buf["pii"].append(
+                {
+                    "report_id": rid,
+                    "field": field,
+                    "start": s,
+                    "end": e,
+                    "entity_type": etype,
+                    "value": value,
+                }
+            )
+        for field, s, e, name in txt.symptoms:
+            truth_buf["symptoms"].append(
+                {"report_id": rid, "field": field, "symptom": name, "start": s, "end": e}
+            )
+        counts[f"reports_{cause}"] += 1
+        counts["reports"] += 1
+        return user_idx, session
+
+    truth_buf: dict[str, list[dict]] = defaultdict(list)
+    for h in range(w.HOURS):
+        t = w.START + timedelta(hours=h)
+        if t.hour == 0 and h > 0:
+            _flush_truth(truth_buf, truth_reports, truth_pii, truth_symptoms)
+            prev = (t - timedelta(days=1)).strftime("%Y-%m-%d")
+            pq.write_table(
+                pa.Table.from_pylist(traffic_day, schema=traffic_schema),
+                output / f"traffic/{prev}.parquet",
+            )
+            traffic_day = []
+            days.flush_before(prev)
+            if progress:
+                progress(f"simulate: {prev} done, {counts['reports']:,} reports so far")
+        rows = _traffic_rows(t, scale, noise)
+        sonnet = defaultdict(lambda: [0.0, 0.0])
+        hour_reports = 0
+        for pool, region, model, req, mis in rows:
+            v = w.versions(pool, model, t + timedelta(minutes=30))
+            traffic_day.append(
+                {
+                    "hour": t,
+                    "model": model,
+                    "platform": pool.platform,
+                    "hardware": pool.hardware,
+                    "server_pool": pool.name,
+                    "deploy_id": v["deploy_id"],
+                    "region": region,
+                    "context_tier": pool.context_tier,
+                    "runtime_config": v["runtime_config"],
+                    "sampler_build": v["sampler_build"],
+                    "requests": int(round(req)),
+                }
+            )
+            if model == "sonnet-4":
+                sonnet[pool.platform][0] += req
+                sonnet[pool.platform][1] += mis
+            legit = req - mis
+            bg_rate = w.BACKGROUND_RATE * (
+                w.LONG_POOL_BACKGROUND_FACTOR if pool.context_tier == "long_1m" else 1.0
+            )
+            n = {
+                "background": noise.poisson(legit * bg_rate / 1e6),
+                "tpu_corruption": noise.poisson(req * w.corruption_rate(pool, model, v) / 1e6),
+                "topk_sampler": noise.poisson(req * w.topk_rate(pool, model, v) / 1e6),
+            }
+            for cause, k in n.items():
+                for _ in range(int(k)):
+                    t_req = t + timedelta(seconds=rng.uniform(0, 3599))
+                    emit_report(cause, pool, region, model, v, t_req)
+                    hour_reports += 1
+            sessions = noise.poisson(
+                mis * w.MISROUTED_RATE / w.MISROUTED_SESSION_MEAN_REPORTS / 1e6
+            )
+            for _ in range(int(sessions)):
+                # Sticky: the session stays on the wrong pool and its user reports again.
+                k = int(noise.geometric(1 / w.MISROUTED_SESSION_MEAN_REPORTS))
+                t_req = t + timedelta(seconds=rng.uniform(0, 3599))
+                user_idx, session = None, None
+                for _ in range(k):
+                    user_idx, session = emit_report(
+                        "routing_1m", pool, region, model, v, t_req, user_idx, session
+                    )
+                    hour_reports += 1
+                    t_req += timedelta(minutes=rng.uniform(3, 40))
+        for platform, (s_req, s_mis) in sorted(sonnet.items()):
+            hourly_rows.append(
+                {
+                    "hour": t,
+                    "platform": platform,
+                    "sonnet4_requests": int(round(s_req)),
+                    "misrouted_requests": int(round(s_mis)),
+                }
+            )
+        _add_decoys(days, rows, t, hour_reports, noise)
+
+    _flush_truth(truth_buf, truth_reports, truth_pii, truth_symptoms)
+    last = (w.END - timedelta(days=1)).strftime("%Y-%m-%d")
+    pq.write_table(
+        pa.Table.from_pylist(traffic_day, schema=traffic_schema), output / f"traffic/{last}.parquet"
+    )
+    days.flush_before("9999-99-99")
+    for writer in (truth_reports, truth_pii, truth_symptoms):
+        writer.close()
+    pq.write_table(
+        pa.Table.from_pylist(days.malformed, schema=TRUTH_MALFORMED),
+        output / "truth/malformed.parquet",
+    )
+    pq.write_table(
+        pa.Table.from_pylist(hourly_rows, schema=TRUTH_HOURLY),
+        output / "truth/misrouting_hourly.parquet",
+    )
+    (output / "truth/causes.json").write_text(json.dumps(causes_truth(), indent=2) + "\n")
+    summary = {"seed": seed, "scale": scale, **dict(sorted(counts.items()))}
+    (output / "truth/summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _add_decoys(
+    days: _DayFiles, rows: list, t: datetime, n_reports: int, noise: np.random.Generator
+) -> None:
+    """Routing rows of requests nobody reported, drawn in proportion to traffic."""
+    n = DECOYS_PER_REPORT * max(n_reports, 1)
+    weights = np.array([r[3] for r in rows])
+    picks = noise.choice(len(rows), size=n, p=weights / weights.sum())
+    secs = noise.uniform(0, 3599, size=n)
+    ids = noise.integers(0, 2**63 - 1, size=(n, 2), dtype=np.int64)
+    day = t.strftime("%Y-%m-%d")
+    for i in range(n):
+        pool, region, model, _, _ = rows[picks[i]]
+        ts = t + timedelta(seconds=float(secs[i]))
+        v = w.versions(pool, model, t + timedelta(minutes=30))
+        days.routing[day].append(
+            {
+                "request_id": f"req_{int(ids[i, 0]):016x}{int(ids[i, 1]) & 0xFFFFFFFF:08x}",
+                "ts": ts,
+                "model": model,
+                "platform": pool.platform,
+                "hardware": pool.hardware,
+                "server_pool": pool.name,
+                "region": region,
+                "context_tier": pool.context_tier,
+                **v,
+            }
+        )
+
+
+def _flush_truth(buf, reports_w, pii_w, symptoms_w) -> None:
+    for key, writer, schema in (
+        ("reports", reports_w, TRUTH_REPORTS),
+        ("pii", pii_w, TRUTH_PII),
+        ("symptoms", symptoms_w, TRUTH_SYMPTOMS),
+    ):
+        if buf[key]:
+            writer.write_table(pa.Table.from_pylist(buf[key], schema=schema))
+        buf[key] = []
+
+
+def causes_truth() -> dict:
+    """What each bug is, when it ran, and which attributions and deploys name it."""
+    return {
+        "routing_1m": {
+            "description": "Sonnet 4 short-context requests misrouted (sticky) to the 1M pool",
+            "onset": _iso(w.ROUTING_BUG_START),
+            "peak": _iso(w.WORST_HOUR),
+            "end": _iso(w.ROUTING_FIX_DONE["bedrock"]),
+            "accepted_causes": [
+                {"dimension": "context_tier", "value": "long_1m"},
+                {"dimension": "server_pool", "value": "fp-long-1m"},
+            ],
+            "deploys": ["lb-0805-1m-pool", "lb-0829-rebalance"],
+            "peak_misrouted_share": w.PEAK_SHARE,
+        },
+        "tpu_corruption": {
+            "description": "First-party TPU runtime misconfiguration: foreign script, broken code",
+            "onset": _iso(w.CONFIG_DEPLOY.finished_at),
+            "end": _iso(datetime(2025, 9, 2, 17, tzinfo=UTC)),
+            "per_model_end": {
+                "opus-4": "2025-08-28T23:00:00.000Z",
+                "opus-4.1": "2025-08-28T23:00:00.000Z",
+                "sonnet-4": "2025-09-02T17:00:00.000Z",
+            },
+            "accepted_causes": [{"dimension": "runtime_config", "value": w.BAD_CONFIG}],
+            "deploys": [w.BAD_CONFIG],
+        },
+        "topk_sampler": {
+            "description": "Approximate top-k miscompilation in the TPU sampler build",
+            "onset": _iso(w.SAMPLER_DEPLOY_FP.finished_at),
+            "end": _iso(datetime(2025, 9, 12, 13, tzinfo=UTC)),
+            "per_model_end": {
+                "haiku-3.5": "2025-09-04T13:00:00.000Z",
+                "opus-3": "2025-09-12T13:00:00.000Z",
+            },
+            "accepted_causes": [{"dimension": "sampler_build", "value": w.BAD_SAMPLER}],
+            "deploys": [w.BAD_SAMPLER],
+        },
+    }
+
+
+def main_progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
