@@ -1,9 +1,144 @@
-"""Subcommands beyond `simulate`, registered on the `triage` parser."""
+"""Subcommands beyond `simulate`: run (and evaluate, query, dashboard as they land)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+
+def _timestamp(value: str) -> datetime:
+    from pipeline.validate import parse_timestamp
+
+    ts = parse_timestamp(value)
+    if ts is None:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an RFC 3339 timestamp with offset, e.g. 2025-08-26T12:00:00Z"
+        )
+    return ts
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pipeline.cli import CliError
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from pipeline.extract import TriageError
+    from pipeline.options import KeySource, RunOptions
+
+    opts = RunOptions(
+        input_dir=Path(args.input),
+        output_dir=Path(args.output),
+        since=args.since,
+        until=args.until,
+        min_users=args.min_users,
+        runner=args.runner,
+        workers=args.workers,
+        key=KeySource(allow_demo=args.demo_key),
+        audit_budget=args.audit_budget,
+        previous_extract=Path(args.previous_extract) if args.previous_extract else None,
+        beam_args=tuple(args.beam_arg or ()),
+    )
+    if args.demo_key and not os.environ.get("TRIAGE_PSEUDONYM_KEY"):
+        print(
+            "triage run: WARNING: using the PUBLIC DEMO pseudonym key; pseudonyms in this "
+            "extract are not protected. Never use --demo-key for real data.",
+            file=sys.stderr,
+        )
+    from pipeline import job, summary
+    from redaction import InvalidPseudonymKeyError, MissingPseudonymKeyError
+
+    print(
+        f"triage run: {opts.input_dir} -> {opts.output_dir} (runner {opts.runner})", file=sys.stderr
+    )
+    try:
+        result = job.run(opts)
+    except (TriageError, MissingPseudonymKeyError, InvalidPseudonymKeyError) as exc:
+        raise CliError(str(exc)) from None
+    print(summary.render(result, top=args.top))
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the pipeline's other subcommands (run, evaluate, query, dashboard) as they land."""
+    run = sub.add_parser(
+        "run",
+        help="run the triage job on an input directory and publish the extract",
+        description="Read INPUT (feedback/, routing/, traffic/, deploys/ as in "
+        "shared/CONTRACT.md), redact, detect symptoms, cluster, attribute, and write "
+        "OUT/triage.duckdb and OUT/parquet/ atomically. The pseudonym key comes from "
+        "TRIAGE_PSEUDONYM_KEY. Exit 0 on success, 2 with one line on stderr on a fatal "
+        "problem; bad records go to the quarantine table instead.",
+    )
+    run.add_argument("--input", required=True, metavar="INPUT", help="input directory")
+    run.add_argument(
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="output directory (created; the extract is swapped in atomically)",
+    )
+    run.add_argument(
+        "--since",
+        type=_timestamp,
+        metavar="TS",
+        help="ignore reports submitted before TS (RFC 3339)",
+    )
+    run.add_argument(
+        "--until",
+        type=_timestamp,
+        metavar="TS",
+        help="ignore reports submitted after TS: replays what was known then",
+    )
+    run.add_argument(
+        "--min-users",
+        type=int,
+        default=5,
+        metavar="K",
+        help="publish a cluster's details only with at least K distinct users "
+        "(default 5); smaller clusters keep counts only",
+    )
+    run.add_argument(
+        "--runner",
+        default="local",
+        help="local (in-process, default), multiprocess (one worker per core), "
+        "or a Beam runner name such as DataflowRunner with --beam-arg options",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="worker processes for --runner multiprocess (default: cores)",
+    )
+    run.add_argument(
+        "--beam-arg",
+        action="append",
+        metavar="ARG",
+        help="extra Beam pipeline option, repeatable, e.g. --beam-arg=--project=my-project",
+    )
+    run.add_argument(
+        "--previous-extract",
+        metavar="DB",
+        help="a previous triage.duckdb: clusters that match its clusters keep their ids",
+    )
+    run.add_argument(
+        "--audit-budget",
+        type=int,
+        default=0,
+        metavar="N",
+        help="residual personal-data findings tolerated by the audit before the "
+        "run fails and publishes nothing (default 0)",
+    )
+    run.add_argument(
+        "--demo-key",
+        action="store_true",
+        help="if TRIAGE_PSEUDONYM_KEY is unset, use the public demo key (demo "
+        "and tests only; says so loudly)",
+    )
+    run.add_argument(
+        "--top",
+        type=int,
+        default=10,
+        metavar="N",
+        help="clusters shown in the final summary (default 10)",
+    )
+    run.set_defaults(func=_run)

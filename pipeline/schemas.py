@@ -133,7 +133,9 @@ REPORTS_BASE = pa.schema(
         pa.field("reported_model", pa.string()),
         pa.field("comment_redacted", pa.string()),
         pa.field("response_redacted", pa.string()),
+        pa.field("tags", STRINGS),
         pa.field("symptoms", STRINGS, nullable=False),
+        pa.field("symptom_evidence", pa.string()),
         pa.field("cluster_id", pa.string()),
         pa.field("joined", pa.bool_(), nullable=False),
     ]
@@ -153,6 +155,7 @@ CLUSTERS = pa.schema(
         pa.field("is_background", pa.bool_(), nullable=False),
         pa.field("sticky_concentration", pa.float64()),
         pa.field("sticky_flag", pa.bool_()),
+        pa.field("centroid", pa.list_(pa.float32())),
     ]
 )
 
@@ -209,6 +212,8 @@ RUNS = pa.schema(
         pa.field("reports_in", pa.int64(), nullable=False),
         pa.field("reports_out", pa.int64(), nullable=False),
         pa.field("quarantined", pa.int64(), nullable=False),
+        pa.field("duplicates", pa.int64(), nullable=False),
+        pa.field("outside_window", pa.int64(), nullable=False),
         pa.field("version", pa.string(), nullable=False),
         pa.field("contract_version", pa.string(), nullable=False),
         pa.field("options", pa.string()),

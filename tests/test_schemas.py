@@ -23,6 +23,7 @@ def _sample_row(schema: pa.Schema) -> dict:
         pa.bool_(): True,
         schemas.UTC_TS: now,
         schemas.STRINGS: ["unexpected_script"],
+        pa.list_(pa.float32()): [0.5, -0.25],
     }
     return {f.name: values[f.type] for f in schema}
 

@@ -1,0 +1,74 @@
+"""Which columns are dimensions, and small Arrow helpers shared by the joins modules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+HOUR_US = 3_600_000_000  # microseconds in an hour: timestamps are handled as int64 us
+
+
+def is_string_type(t: pa.DataType) -> bool:
+    """True for string, large_string, string_view and dictionary<_, string>."""
+    if pa.types.is_dictionary(t):
+        return is_string_type(t.value_type)
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or (hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t))
+    )
+
+
+def dimension_columns(schema: pa.Schema, skip: tuple[str, ...] = ("request_id",)) -> list[str]:
+    """Every string column of a routing/traffic schema except the request id, in schema order.
+
+    The contract makes every string column a dimension, including ones it does not name
+    (e.g. ``context_tier``, ``sampler_build``). Same rule as ``pipeline.schemas``.
+    """
+    return [f.name for f in schema if f.name not in skip and is_string_type(f.type)]
+
+
+def as_string(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    """Any string-like column as a plain ``string`` chunked array."""
+    if isinstance(col, pa.Array):
+        col = pa.chunked_array([col])
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    if not pa.types.is_string(col.type):
+        col = col.cast(pa.string())
+    return col
+
+
+def hours_of(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Timestamp column -> int64 hour numbers since the epoch (floor), as numpy.
+
+    Naive timestamps are taken as UTC. Raises ValueError on nulls (hours are required).
+    """
+    if isinstance(col, pa.Array):
+        col = pa.chunked_array([col])
+    if not pa.types.is_timestamp(col.type):
+        raise ValueError(f"expected a timestamp column, got {col.type}")
+    if col.null_count:
+        raise ValueError("timestamp column has nulls")
+    us = pc.cast(col, pa.timestamp("us", tz=col.type.tz)).cast(pa.int64())
+    return np.floor_divide(us.to_numpy(), HOUR_US)
+
+
+def hour_timestamps(hours: np.ndarray) -> pa.Array:
+    """int64 hour numbers -> UTC ``timestamp[us]`` array."""
+    return pa.array(np.asarray(hours, dtype=np.int64) * HOUR_US, type=pa.int64()).cast(
+        pa.timestamp("us", tz="UTC")
+    )
+
+
+def encode(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Dictionary-encode a string column: (int64 codes with -1 for null, sorted vocabulary).
+
+    The vocabulary is sorted so codes do not depend on row order (determinism).
+    """
+    col = as_string(col)
+    values = pc.unique(col).drop_null()
+    values = pc.take(values, pc.sort_indices(values))
+    codes = pc.fill_null(pc.index_in(col, value_set=values), -1)
+    return codes.to_numpy().astype(np.int64), values.to_pylist()

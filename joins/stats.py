@@ -1,0 +1,39 @@
+"""Test statistics: one-sided binomial tail on (possibly fractional) counts, BH q-values."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+
+def binomial_upper_tail(observed: np.ndarray, trials: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """P(X >= observed) for X ~ Binomial(trials, p), elementwise, for real-valued counts.
+
+    Uses the identity P(X >= k) = I_p(k, n - k + 1) (regularized incomplete beta), which is
+    exact for integers and extends continuously to the fractional user-equivalent counts the
+    attribution tests on. ``observed <= 0`` gives 1; ``p <= 0`` with ``observed > 0`` gives 0.
+    """
+    k = np.asarray(observed, dtype=float)
+    n = np.maximum(np.asarray(trials, dtype=float), k)
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    out = np.ones(np.broadcast(k, n, p).shape, dtype=float)
+    pos = k > 0
+    kk, nn, pp = np.broadcast_arrays(k, n, p)
+    out[pos] = special.betainc(kk[pos], nn[pos] - kk[pos] + 1.0, pp[pos])
+    return np.clip(out, 0.0, 1.0)
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values (step-up, monotone in p, in [0, 1]) for a 1-D array."""
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    if m == 0:
+        return p.copy()
+    if np.isnan(p).any():
+        raise ValueError("p-values contain NaN")
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, m + 1)
+    q_sorted = np.minimum.accumulate(ranked[::-1])[::-1]
+    q = np.empty(m, dtype=float)
+    q[order] = np.clip(q_sorted, 0.0, 1.0)
+    return q

@@ -1,0 +1,106 @@
+"""The attribution step's body: joined, clustered reports in; the extract's tables out.
+
+Plain Python over the `joins` library (pyarrow in, pyarrow out); `AttributeClusters` runs it
+in Beam. Applies the publication threshold: a cluster with fewer than K distinct users keeps
+its counts only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pyarrow as pa
+
+from pipeline import schemas
+
+UNPUBLISHED_LABEL = "unpublished cluster (fewer than {k} users)"
+
+
+def _records_table(records: list[dict], dimensions: list[str]) -> pa.Table:
+    schema = schemas.reports_schema(dimensions)
+    rows = []
+    for r in records:
+        row = {name: r.get(name) for name in schema.names}
+        row["symptoms"] = r.get("symptoms") or []
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def build_tables(
+    records: list[dict],
+    cluster_info: dict,
+    traffic: pa.Table | None,
+    deploys: list[dict],
+    dimensions: list[str],
+    min_users: int = 5,
+) -> dict[str, pa.Table]:
+    """reports, clusters, attributions, suspects and cluster_timeseries for one run."""
+    from joins import attribute, cluster_timeseries, sticky_concentration, suspect_deploys
+
+    records = sorted(records, key=lambda r: r["report_id"])
+    users: dict[str, set] = defaultdict(set)
+    sessions: dict[str, set] = defaultdict(set)
+    n_reports: Counter[str] = Counter()
+    first: dict = {}
+    last: dict = {}
+    symptom_counts: dict[str, Counter] = defaultdict(Counter)
+    for r in records:
+        cid = r["cluster_id"]
+        users[cid].add(r["user_pseudonym"])
+        sessions[cid].add(r["session_pseudonym"] or r["user_pseudonym"])
+        n_reports[cid] += 1
+        hour = r["submitted_hour"]
+        first[cid] = min(first.get(cid, hour), hour)
+        last[cid] = max(last.get(cid, hour), hour)
+        symptom_counts[cid].update(r.get("symptoms") or [])
+    published = {cid for cid in n_reports if len(users[cid]) >= min_users}
+
+    for r in records:
+        if r["cluster_id"] not in published:
+            r["comment_redacted"] = None
+            r["response_redacted"] = None
+            r["symptom_evidence"] = None
+    reports = _records_table(records, dimensions)
+
+    attributable = [
+        cid for cid in sorted(published) if not cluster_info.get(cid, {}).get("is_background")
+    ]
+    mask = pa.array([r["cluster_id"] in set(attributable) for r in records], pa.bool_())
+    subset = reports.filter(mask)
+    attributions = attribute(subset, traffic, dimensions=dimensions, min_users=2)
+    timeseries = cluster_timeseries(subset, traffic)
+    deploys_table = pa.Table.from_pylist(deploys, schema=schemas.DEPLOYS)
+    suspects = suspect_deploys(timeseries, attributions, deploys_table)
+    sticky = {row["cluster_id"]: row for row in sticky_concentration(reports).to_pylist()}
+
+    cluster_rows = []
+    for cid in sorted(n_reports):
+        info = cluster_info.get(cid, {})
+        is_pub = cid in published
+        label = info.get("label") if is_pub else UNPUBLISHED_LABEL.format(k=min_users)
+        top = [s for s, n in symptom_counts[cid].most_common(3) if n / n_reports[cid] >= 0.2]
+        st = sticky.get(cid, {})
+        cluster_rows.append(
+            {
+                "cluster_id": cid,
+                "label": label or f"cluster {cid}",
+                "n_reports": n_reports[cid],
+                "n_users": len(users[cid]),
+                "n_sessions": len(sessions[cid]),
+                "first_seen": first[cid],
+                "last_seen": last[cid],
+                "top_symptoms": top,
+                "published": is_pub,
+                "is_background": bool(info.get("is_background", False)),
+                "sticky_concentration": st.get("sticky_concentration"),
+                "sticky_flag": st.get("sticky_flag"),
+                "centroid": info.get("centroid") if is_pub else None,
+            }
+        )
+    return {
+        "reports": reports,
+        "clusters": pa.Table.from_pylist(cluster_rows, schema=schemas.CLUSTERS),
+        "attributions": schemas.conform(attributions, schemas.ATTRIBUTIONS),
+        "suspects": schemas.conform(suspects, schemas.SUSPECTS),
+        "cluster_timeseries": schemas.conform(timeseries, schemas.CLUSTER_TIMESERIES),
+    }

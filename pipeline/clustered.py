@@ -1,0 +1,67 @@
+"""The global clustering step's body: every embedded record in, clustered records out.
+
+Plain Python over the `clustering` library; `stages.ClusterReports` runs it in Beam.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import apache_beam as beam
+import numpy as np
+
+CLUSTER_INFO = "cluster_info"
+BACKGROUND_ID = "background"
+
+
+def cluster_all(
+    records: list[dict], previous: dict | None = None, random_state: int = 0
+) -> Iterator:
+    """Cluster all records; yield them with ``cluster_id`` (embedding dropped) and, tagged
+    CLUSTER_INFO, one dict {cluster_id: {label, centroid, is_background}}.
+
+    Records are sorted by report id first so the result does not depend on the order the
+    runner delivered them in (determinism across runners).
+    """
+    from clustering import (
+        assign_stable_ids,
+        cluster_reports,
+        label_clusters,
+        symptom_matrix,
+    )
+
+    records = sorted(records, key=lambda r: r["report_id"])
+    if not records:
+        yield beam.pvalue.TaggedOutput(CLUSTER_INFO, {})
+        return
+    emb = np.stack([np.asarray(r["embedding"], dtype=np.float32) for r in records])
+    symptoms = [r["symptoms"] for r in records]
+    labels = cluster_reports(emb, symptom_matrix(symptoms), random_state=random_state)
+    texts = [r["comment_redacted"] or "" for r in records]
+    names = label_clusters(texts, labels, symptoms)
+    found = sorted(int(k) for k in set(labels.tolist()) if k >= 0)
+    centroids = []
+    for k in found:
+        c = emb[labels == k].mean(axis=0)
+        centroids.append(c / (np.linalg.norm(c) or 1.0))
+    centroid_arr = np.stack(centroids) if centroids else np.zeros((0, emb.shape[1]), np.float32)
+    ids = assign_stable_ids(centroid_arr, previous)
+    id_of = dict(zip(found, ids, strict=True))
+    info = {
+        BACKGROUND_ID: {
+            "label": "background: mixed complaints with no shared pattern",
+            "centroid": None,
+            "is_background": True,
+        }
+    }
+    for k, cid, c in zip(found, ids, centroids, strict=True):
+        info[cid] = {
+            "label": names.get(k, f"cluster {cid}"),
+            "centroid": c.tolist(),
+            "is_background": False,
+        }
+    for rec, k in zip(records, labels.tolist(), strict=True):
+        out = {key: v for key, v in rec.items() if key != "embedding"}
+        out["cluster_id"] = id_of.get(k, BACKGROUND_ID)
+        yield out
+    yield beam.pvalue.TaggedOutput(CLUSTER_INFO, info)

@@ -1,0 +1,255 @@
+"""Publishing the extract: audit, accounting, DuckDB + Parquet, atomic swap, owner-only files.
+
+The pipeline leaves one Parquet file per table in a staging folder under OUT. `publish`
+checks the run (accounting, residual-data audit), builds ``triage.duckdb`` and a Parquet copy
+there, and swaps both in with one rename each: a reader sees the previous extract or the new
+one, never half of one, and a reader holding the old file keeps working.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline import schemas
+from pipeline.options import RunOptions
+
+DB_NAME = "triage.duckdb"
+PARQUET_LINK = "parquet"
+KEEP_VERSIONS = 2
+SORT_KEYS = {
+    "reports": "report_id",
+    "clusters": "cluster_id",
+    "attributions": "cluster_id, rank, dimension, value",
+    "suspects": "cluster_id, score desc, deploy_id",
+    "cluster_timeseries": "cluster_id, hour",
+    "quarantine": "source, line, reason",
+    "runs": "started_at",
+}
+
+
+class TriageError(Exception):
+    """A fatal problem of a run, reported as one line (never quoting input data)."""
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    db_path: Path
+    reports_in: int
+    reports_out: int
+    quarantined: int
+    duplicates: int
+    outside_window: int
+    seconds: float
+    audit: dict
+    redactions: dict
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def project_version() -> str:
+    try:
+        return version("feedback-triage")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def check_inputs(opts: RunOptions) -> None:
+    """The clear one-line errors for what makes a run impossible before it starts."""
+    inp = Path(opts.input_dir)
+    if not inp.exists():
+        raise TriageError(f"input directory {inp} does not exist")
+    if not inp.is_dir():
+        raise TriageError(f"input {inp} is not a directory")
+    if not (inp / "feedback").is_dir():
+        raise TriageError(f"input directory {inp} has no feedback/ folder")
+    if not (inp / "routing").is_dir():
+        raise TriageError(f"input directory {inp} has no routing/ folder (it may be empty)")
+    for sub, pattern in (
+        ("feedback", "*.jsonl"),
+        ("routing", "*.parquet"),
+        ("traffic", "*.parquet"),
+        ("deploys", "*.jsonl"),
+    ):
+        for path in sorted((inp / sub).glob(pattern)) if (inp / sub).is_dir() else []:
+            if not os.access(path, os.R_OK):
+                raise TriageError(f"input file {path} is not readable")
+            if sub in ("routing", "traffic"):
+                try:
+                    pq.read_schema(path)
+                except (pa.ArrowInvalid, OSError) as exc:
+                    raise TriageError(
+                        f"input file {path} is not a readable Parquet file ({type(exc).__name__})"
+                    ) from None
+    out = Path(opts.output_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TriageError(f"output directory {out} cannot be created ({exc.strerror})") from None
+    probe = out / f".write-probe-{uuid.uuid4().hex}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        raise TriageError(f"output directory {out} is not writable") from None
+    if opts.since and opts.until and opts.since > opts.until:
+        raise TriageError("--since is after --until")
+    if opts.min_users < 1:
+        raise TriageError("--min-users must be at least 1")
+
+
+def new_staging(out: Path) -> Path:
+    staging = out / f".staging-{uuid.uuid4().hex[:12]}"
+    staging.mkdir(mode=0o700, parents=True)
+    return staging
+
+
+def remove_staging(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def previous_centroids(path: Path | None) -> dict | None:
+    """{cluster_id: centroid} of a previous extract's published clusters, for stable ids."""
+    if path is None:
+        return None
+    path = Path(path)
+    if not path.exists():
+        raise TriageError(f"previous extract {path} does not exist")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute(
+            "select cluster_id, centroid from clusters "
+            "where centroid is not null and not is_background"
+        ).fetchall()
+    except duckdb.Error:
+        raise TriageError(f"previous extract {path} has no cluster centroids") from None
+    finally:
+        con.close()
+    import numpy as np
+
+    return {cid: np.asarray(c, dtype=np.float32) for cid, c in rows}
+
+
+def _label_audit(clusters: pa.Table) -> dict:
+    from redaction import audit_texts
+
+    return audit_texts(clusters.column("label").to_pylist()).counts
+
+
+def publish(opts: RunOptions, staging: Path, started: datetime, seconds: float) -> RunSummary:
+    """Check the staged run, write the extract beside OUT and swap it in."""
+    counts = json.loads((staging / "counts.json").read_text())
+    tables = {
+        name: pq.read_table(staging / f"{name}.parquet")
+        for name in schemas.EXTRACT_TABLES
+        if name != "runs"
+    }
+    quarantined = tables["quarantine"].num_rows
+    valid, unique = counts.get("valid", 0), counts.get("unique", 0)
+    duplicates = valid - unique
+    outside = counts.get("outside_window", 0)
+    reports_out = tables["reports"].num_rows
+    reports_in = unique + quarantined
+    if reports_out != unique:
+        raise TriageError(
+            f"accounting failed: {unique} unique valid reports in, "
+            f"{reports_out} out; nothing published"
+        )
+    audit = dict(counts.get("audit") or {})
+    for kind, n in _label_audit(tables["clusters"]).items():
+        audit[kind] = audit.get(kind, 0) + n
+    residual = sum(audit.values())
+    if residual > opts.audit_budget:
+        found = ", ".join(f"{k} {v}" for k, v in sorted(audit.items()) if v)
+        raise TriageError(
+            f"residual-data audit failed: {residual} findings ({found}) above "
+            f"the budget of {opts.audit_budget}; nothing published"
+        )
+    run_id = f"run-{started.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    tables["runs"] = pa.Table.from_pylist(
+        [
+            {
+                "run_id": run_id,
+                "started_at": started,
+                "finished_at": utcnow(),
+                "reports_in": reports_in,
+                "reports_out": reports_out,
+                "quarantined": quarantined,
+                "duplicates": duplicates,
+                "outside_window": outside,
+                "version": project_version(),
+                "contract_version": schemas.CONTRACT_VERSION,
+                "options": opts.describe(),
+                "redactions": json.dumps(counts.get("redactions") or {}, sort_keys=True),
+                "audit_findings": json.dumps(audit, sort_keys=True),
+            }
+        ],
+        schema=schemas.RUNS,
+    )
+    write_extract(Path(opts.output_dir), tables, run_id)
+    return RunSummary(
+        run_id,
+        Path(opts.output_dir) / DB_NAME,
+        reports_in,
+        reports_out,
+        quarantined,
+        duplicates,
+        outside,
+        seconds,
+        audit,
+        counts.get("redactions") or {},
+    )
+
+
+def write_extract(out: Path, tables: dict[str, pa.Table], run_id: str) -> None:
+    """Write DuckDB + Parquet for ``tables`` and swap them in atomically (owner-only)."""
+    version_dir = out / ".extracts" / run_id
+    (version_dir / PARQUET_LINK).mkdir(parents=True, mode=0o700)
+    os.chmod(out / ".extracts", 0o700)
+    tmp_db = version_dir / DB_NAME
+    con = duckdb.connect(str(tmp_db))
+    try:
+        for name, table in tables.items():
+            con.register("staged", table)
+            con.execute(f'create table "{name}" as select * from staged order by {SORT_KEYS[name]}')
+            con.unregister("staged")
+            con.execute(
+                f"copy \"{name}\" to '{version_dir / PARQUET_LINK / name}.parquet' (format parquet)"
+            )
+        from pipeline import views
+
+        views.create_views(con)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    for path in (version_dir / PARQUET_LINK).iterdir():
+        os.chmod(path, 0o600)
+    os.chmod(tmp_db, 0o600)
+    # The DuckDB file: one rename (atomic on POSIX). Readers with the old file open keep it.
+    os.replace(tmp_db, out / DB_NAME)
+    # The Parquet copy: a symlink to this version's folder, replaced by one rename.
+    link_tmp = out / f".{PARQUET_LINK}-{run_id}"
+    os.symlink(os.path.relpath(version_dir / PARQUET_LINK, out), link_tmp)
+    if (out / PARQUET_LINK).exists() and not (out / PARQUET_LINK).is_symlink():
+        shutil.rmtree(out / PARQUET_LINK)
+    os.replace(link_tmp, out / PARQUET_LINK)
+    _prune_versions(out / ".extracts", keep=KEEP_VERSIONS)
+
+
+def _prune_versions(root: Path, keep: int) -> None:
+    versions = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in versions[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)

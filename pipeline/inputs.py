@@ -1,0 +1,196 @@
+"""Reading the contract's inputs in Beam: feedback with quarantine, routing with keyed ids.
+
+Feedback files are read whole by one DoFn each so every bad line keeps its line number; raw
+records stay inside the worker until `RedactReports` (no shuffle of raw text).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline import schemas
+from pipeline.options import KeySource
+from pipeline.progress import Progress
+from pipeline.validate import parse_feedback_line, parse_timestamp
+
+QUARANTINE = "quarantine"
+OUT_OF_WINDOW = "out_of_window"
+
+
+def list_files(pattern: str) -> list[str]:
+    """Paths matching a glob on any Beam filesystem, sorted (deterministic order)."""
+    matches = FileSystems.match([pattern])[0].metadata_list
+    return sorted(m.path for m in matches)
+
+
+class _ParseFeedbackFile(beam.DoFn):
+    def __init__(self, root: str, since: datetime | None, until: datetime | None):
+        self.root = root.rstrip("/") + "/"
+        self.since = since
+        self.until = until
+
+    def setup(self):
+        self.progress = Progress("read feedback", unit="lines")
+
+    def process(self, path: str) -> Iterator:
+        source = path[len(self.root) :] if path.startswith(self.root) else path
+        try:
+            fh = FileSystems.open(path)
+        except OSError as exc:
+            yield beam.pvalue.TaggedOutput(
+                QUARANTINE,
+                {"source": source, "line": 0, "reason": f"unreadable file ({type(exc).__name__})"},
+            )
+            return
+        with fh:
+            for lineno, raw in enumerate(fh, start=1):
+                self.progress.tick()
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield beam.pvalue.TaggedOutput(
+                        QUARANTINE, {"source": source, "line": lineno, "reason": "not valid UTF-8"}
+                    )
+                    continue
+                if not line.strip():
+                    continue  # a blank line (often the last one) is not a report
+                record, reason = parse_feedback_line(line)
+                if record is None:
+                    yield beam.pvalue.TaggedOutput(
+                        QUARANTINE, {"source": source, "line": lineno, "reason": reason}
+                    )
+                    continue
+                ts = record["submitted_at"]
+                if (self.since and ts < self.since) or (self.until and ts > self.until):
+                    yield beam.pvalue.TaggedOutput(OUT_OF_WINDOW, 1)
+                    continue
+                yield record
+
+    def teardown(self):
+        self.progress.done()
+
+
+class ReadFeedback(beam.PTransform):
+    """feedback/*.jsonl -> valid raw records (main), quarantine rows, out-of-window counts."""
+
+    def __init__(self, input_dir: str, since: datetime | None, until: datetime | None):
+        super().__init__()
+        self.input_dir = input_dir.rstrip("/")
+        self.since = since
+        self.until = until
+
+    def expand(self, pbegin):
+        files = list_files(f"{self.input_dir}/feedback/*.jsonl")
+        return (
+            pbegin
+            | "ListFeedbackFiles" >> beam.Create(files)
+            | "ParseAndValidate"
+            >> beam.ParDo(_ParseFeedbackFile(self.input_dir, self.since, self.until)).with_outputs(
+                QUARANTINE, OUT_OF_WINDOW, main="reports"
+            )
+        )
+
+
+class _KeyRoutingRows(beam.DoFn):
+    """Routing rows keyed by the request pseudonym (the raw request id is dropped here)."""
+
+    def __init__(self, key: KeySource, dimensions: list[str]):
+        self.key = key
+        self.dimensions = dimensions
+
+    def setup(self):
+        from redaction import Pseudonymizer
+
+        self.pseudonyms = Pseudonymizer(self.key.resolve())
+
+    def process(self, path: str):
+        table = pq.read_table(FileSystems.open(path))
+        cols = {
+            c: table.column(c).to_pylist()
+            for c in ["request_id", "ts", *self.dimensions]
+            if c in table.column_names
+        }
+        for i in range(table.num_rows):
+            rid = cols["request_id"][i]
+            if rid is None:
+                continue
+            row = {d: cols[d][i] if d in cols else None for d in self.dimensions}
+            row["ts"] = cols["ts"][i]
+            yield self.pseudonyms.pseudonym(rid, "request"), row
+
+
+class ReadRouting(beam.PTransform):
+    """routing/*.parquet -> (request_pseudonym, {ts, dimension: value}) pairs."""
+
+    def __init__(self, input_dir: str, key: KeySource, dimensions: list[str]):
+        super().__init__()
+        self.input_dir = input_dir.rstrip("/")
+        self.key = key
+        self.dimensions = dimensions
+
+    def expand(self, pbegin):
+        files = list_files(f"{self.input_dir}/routing/*.parquet")
+        return (
+            pbegin
+            | "ListRoutingFiles" >> beam.Create(files)
+            | "KeyByRequestPseudonym" >> beam.ParDo(_KeyRoutingRows(self.key, self.dimensions))
+        )
+
+
+def routing_dimensions(input_dir: str) -> list[str]:
+    """Every string column of the routing log except request_id: the run's dimensions.
+
+    Read from the Parquet footers only (cheap). Named dimensions first, then the others in
+    the order the files declare them.
+    """
+    found: list[str] = []
+    for path in list_files(f"{input_dir.rstrip('/')}/routing/*.parquet"):
+        with FileSystems.open(path) as fh:
+            schema = pq.read_schema(fh)
+        for name in schemas.dimension_columns(schema):
+            if name not in found:
+                found.append(name)
+    named = list(schemas.NAMED_DIMENSIONS)  # always columns of the extract, null if absent
+    return named + [d for d in found if d not in named]
+
+
+def read_table_dir(input_dir: str, sub: str) -> pq.Table | None:
+    """All Parquet files of an optional input folder as one table (None when absent)."""
+    import pyarrow as pa
+
+    files = list_files(f"{input_dir.rstrip('/')}/{sub}/*.parquet")
+    if not files:
+        return None
+    tables = []
+    for path in files:
+        with FileSystems.open(path) as fh:
+            tables.append(pq.read_table(fh))
+    return pa.concat_tables(tables, promote_options="default")
+
+
+def read_deploys(input_dir: str) -> list[dict]:
+    """deploys/*.jsonl as records with UTC datetimes; bad lines are skipped and counted."""
+    out = []
+    for path in list_files(f"{input_dir.rstrip('/')}/deploys/*.jsonl"):
+        with FileSystems.open(path) as fh:
+            for raw in fh:
+                try:
+                    rec = json.loads(raw)
+                except ValueError:
+                    continue
+                if not isinstance(rec, dict) or not rec.get("deploy_id"):
+                    continue
+                started = parse_timestamp(rec.get("started_at"))
+                if started is None:
+                    continue
+                row = {name: rec.get(name) for name in schemas.DEPLOYS.names}
+                row["started_at"] = started
+                row["finished_at"] = parse_timestamp(rec.get("finished_at"))
+                out.append(row)
+    return out

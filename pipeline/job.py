@@ -1,0 +1,191 @@
+"""`triage run`: the whole job as one Beam batch pipeline, top to bottom like the data flow.
+
+    feedback ─► validate ─► redact ─► dedupe ─► symptoms ─► embed ─► cluster ─┐
+      (bad lines ─► quarantine)                                               ├► attribute ─► out
+    routing ─────────────────────► key request ids ─► join on request ────────┘
+    traffic, deploys ──────────────────────────────────────── (read by attribute)
+
+Raw text exists only between `ReadFeedback` and `RedactReports`, inside one worker; every
+later stage sees redacted text and pseudonyms. The pipeline writes the extract's tables to a
+staging folder; `pipeline.extract.publish` then audits, builds the DuckDB file and swaps it
+in atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline import extract
+from pipeline.attributed import build_tables
+from pipeline.clustered import CLUSTER_INFO
+from pipeline.inputs import (
+    OUT_OF_WINDOW,
+    QUARANTINE,
+    ReadFeedback,
+    ReadRouting,
+    read_deploys,
+    read_table_dir,
+    routing_dimensions,
+)
+from pipeline.options import RunOptions
+from pipeline.stages import (
+    ClusterReports,
+    DetectSymptoms,
+    DropDuplicateReports,
+    EmbedReports,
+    JoinRouting,
+    RedactReports,
+)
+
+
+class _Attribute(beam.DoFn):
+    def __init__(self, input_dir: str, dimensions: list[str], min_users: int):
+        self.input_dir = input_dir
+        self.dimensions = dimensions
+        self.min_users = min_users
+
+    def process(self, records, cluster_info):
+        traffic = read_table_dir(self.input_dir, "traffic")
+        deploys = read_deploys(self.input_dir)
+        yield build_tables(records, cluster_info, traffic, deploys, self.dimensions, self.min_users)
+
+
+class AttributeClusters(beam.PTransform):
+    """Joined, clustered reports -> the extract's tables (attributions, suspects, ...)."""
+
+    def __init__(self, input_dir: str, dimensions: list[str], min_users: int, cluster_info):
+        super().__init__()
+        self.input_dir = input_dir
+        self.dimensions = dimensions
+        self.min_users = min_users
+        self.cluster_info = cluster_info
+
+    def expand(self, reports):
+        return (
+            reports
+            | "Gather" >> beam.combiners.ToList()
+            | "RankCauses"
+            >> beam.ParDo(
+                _Attribute(self.input_dir, self.dimensions, self.min_users),
+                cluster_info=beam.pvalue.AsSingleton(self.cluster_info),
+            )
+        )
+
+
+class _WriteStaging(beam.DoFn):
+    def __init__(self, staging: str):
+        self.staging = staging
+
+    def process(self, tables, quarantine, counts, redactions, audit):
+        os.makedirs(self.staging, exist_ok=True)
+        import pyarrow as pa
+
+        from pipeline import schemas
+
+        tables = dict(tables)
+        rows = sorted(quarantine, key=lambda q: (q["source"], q["line"], q["reason"]))
+        tables["quarantine"] = pa.Table.from_pylist(rows, schema=schemas.QUARANTINE)
+        for name, table in tables.items():
+            pq.write_table(table, os.path.join(self.staging, f"{name}.parquet"))
+        with open(os.path.join(self.staging, "counts.json"), "w") as fh:
+            json.dump({**counts, "redactions": redactions, "audit": audit}, fh, sort_keys=True)
+        yield self.staging
+
+
+class WriteStagedExtract(beam.PTransform):
+    """The extract's tables and the run's counts -> Parquet files in the staging folder."""
+
+    def __init__(self, staging: str, quarantine, counts, redactions, audit):
+        super().__init__()
+        self.staging = staging
+        self.side = (quarantine, counts, redactions, audit)
+
+    def expand(self, tables):
+        quarantine, counts, redactions, audit = self.side
+        return tables | "WriteParquet" >> beam.ParDo(
+            _WriteStaging(self.staging),
+            quarantine=beam.pvalue.AsList(quarantine),
+            counts=beam.pvalue.AsSingleton(counts),
+            redactions=beam.pvalue.AsSingleton(redactions),
+            audit=beam.pvalue.AsSingleton(audit),
+        )
+
+
+def _count(pcoll, label: str):
+    return pcoll | label >> beam.combiners.Count.Globally()
+
+
+def build_pipeline(
+    p: beam.Pipeline, opts: RunOptions, staging: str, dims: list[str], previous: dict | None
+) -> None:
+    """Compose every stage onto ``p``; see the module docstring for the flow."""
+    input_dir = str(opts.input_dir)
+    read = p | "ReadFeedback" >> ReadFeedback(input_dir, opts.since, opts.until)
+    redacted, redactions, audit = read.reports | "RedactReports" >> RedactReports(
+        opts.key, batch_size=opts.redaction_batch
+    )
+    unique = redacted | "DropDuplicateReports" >> DropDuplicateReports()
+    with_symptoms = unique | "DetectSymptoms" >> DetectSymptoms()
+    embedded = with_symptoms | "EmbedReports" >> EmbedReports(batch_size=opts.embed_batch)
+    clustered = embedded | "ClusterReports" >> ClusterReports(previous, opts.random_state)
+    routing = p | "ReadRouting" >> ReadRouting(input_dir, opts.key, dims)
+    joined = (clustered.reports, routing) | "JoinRouting" >> JoinRouting(dims)
+    tables = joined | "AttributeClusters" >> AttributeClusters(
+        input_dir, dims, opts.min_users, clustered[CLUSTER_INFO]
+    )
+
+    counts = (
+        [
+            _count(read.reports, "CountValid") | "KeyValid" >> beam.Map(lambda n: ("valid", n)),
+            _count(unique, "CountUnique") | "KeyUnique" >> beam.Map(lambda n: ("unique", n)),
+            _count(read[OUT_OF_WINDOW], "CountOutside")
+            | "KeyOutside" >> beam.Map(lambda n: ("outside_window", n)),
+        ]
+        | "AllCounts" >> beam.Flatten()
+        | "CountsDict" >> beam.combiners.ToDict()
+    )
+    _ = tables | "WriteStagedExtract" >> WriteStagedExtract(
+        staging, read[QUARANTINE], counts, redactions, audit
+    )
+
+
+def _runner(opts: RunOptions):
+    """An explicit runner: local runs never reach for the network (no Prism download)."""
+    args = list(opts.beam_args)
+    if opts.runner in ("local", "multiprocess"):
+        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+        if opts.runner == "multiprocess":
+            args += [
+                "--direct_running_mode=multi_processing",
+                f"--direct_num_workers={opts.workers}",
+            ]
+        else:
+            args += ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+        return FnApiRunner(), PipelineOptions(args)
+    return opts.runner, PipelineOptions([f"--runner={opts.runner}", *args])
+
+
+def run(opts: RunOptions) -> extract.RunSummary:
+    """Run the job and publish its extract; raise `extract.TriageError` on a fatal problem."""
+    started = extract.utcnow()
+    t0 = time.monotonic()
+    extract.check_inputs(opts)
+    opts.key.resolve()  # fail fast, before any work, when the key is missing
+    dims = routing_dimensions(str(opts.input_dir))
+    previous = extract.previous_centroids(opts.previous_extract)
+    staging = extract.new_staging(Path(opts.output_dir))
+    runner, beam_options = _runner(opts)
+    try:
+        with beam.Pipeline(runner=runner, options=beam_options) as p:
+            build_pipeline(p, opts, str(staging), dims, previous)
+        return extract.publish(opts, staging, started, time.monotonic() - t0)
+    finally:
+        extract.remove_staging(staging)

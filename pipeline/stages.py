@@ -1,0 +1,259 @@
+"""The Beam stages of `triage run`, each a PTransform named for what it produces.
+
+Heavy engines (Presidio + spaCy, the sentence model) load once per worker in
+``DoFn.setup()`` and work on batches. The per-record and per-batch logic lives in the
+libraries (`redaction`, `clustering`, `joins`); these classes only move data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import apache_beam as beam
+
+from pipeline.options import KeySource
+from pipeline.progress import Progress
+
+REDACTIONS = "redactions"
+AUDIT = "audit"
+
+
+def _hour(ts):
+    return ts.replace(minute=0, second=0, microsecond=0)
+
+
+class _RedactBatch(beam.DoFn):
+    """Raw records in, redacted and pseudonymised records out; raw text ends here."""
+
+    def __init__(self, key: KeySource):
+        self.key = key
+
+    def setup(self):
+        from redaction import Pseudonymizer, Redactor
+
+        self.redactor = Redactor()
+        self.pseudonyms = Pseudonymizer(self.key.resolve())
+        self.progress = Progress("redact")
+
+    def process(self, batch: list[dict]):
+        from redaction import audit_texts
+
+        texts = []
+        for rec in batch:
+            texts += [rec["comment"], rec["response_excerpt"]]
+        redacted = self.redactor.redact_batch(texts)
+        counts: Counter[str] = Counter()
+        findings: Counter[str] = Counter()
+        for i, rec in enumerate(batch):
+            comment, response = redacted[2 * i], redacted[2 * i + 1]
+            counts.update(comment.counts)
+            counts.update(response.counts)
+            raw_ids = [v for v in (rec["user_id"], rec["session_id"], rec["request_id"]) if v]
+            # The independent audit sees each record's own raw ids: a user pasting their
+            # account or request id into the comment is the realistic leak.
+            findings.update(audit_texts([comment.text, response.text], raw_ids).counts)
+            yield {
+                "report_id": rec["report_id"],
+                "kind": rec["kind"],
+                "submitted_at": rec["submitted_at"],
+                "submitted_hour": _hour(rec["submitted_at"]),
+                "user_pseudonym": self.pseudonyms.pseudonym(rec["user_id"], "user"),
+                "session_pseudonym": self.pseudonyms.pseudonym(rec["session_id"], "session"),
+                "request_pseudonym": self.pseudonyms.pseudonym(rec["request_id"], "request"),
+                "surface": rec["surface"],
+                "reported_model": rec["model"],
+                "comment_redacted": comment.text,
+                "response_redacted": response.text,
+                "tags": rec["tags"],
+            }
+        self.progress.tick(len(batch))
+        yield beam.pvalue.TaggedOutput(REDACTIONS, dict(counts))
+        yield beam.pvalue.TaggedOutput(AUDIT, dict(findings))
+
+    def teardown(self):
+        self.progress.done()
+
+
+def _sum_counts(dicts) -> dict:
+    total: Counter[str] = Counter()
+    for d in dicts:
+        total.update(d)
+    return dict(sorted(total.items()))
+
+
+class RedactReports(beam.PTransform):
+    """Raw report records -> redacted records (main) + redaction and audit counts."""
+
+    def __init__(self, key: KeySource, batch_size: int = 64):
+        super().__init__()
+        self.key = key
+        self.batch_size = batch_size
+
+    def expand(self, reports):
+        out = (
+            reports
+            | "Batch" >> beam.BatchElements(min_batch_size=8, max_batch_size=self.batch_size)
+            | "RedactAndPseudonymise"
+            >> beam.ParDo(_RedactBatch(self.key)).with_outputs(REDACTIONS, AUDIT, main="reports")
+        )
+        redactions = out[REDACTIONS] | "SumRedactions" >> beam.CombineGlobally(_sum_counts)
+        audit = out[AUDIT] | "SumAuditFindings" >> beam.CombineGlobally(_sum_counts)
+        return out.reports, redactions, audit
+
+
+class DropDuplicateReports(beam.PTransform):
+    """One record per report id (a repeated id is the same report sent twice).
+
+    Runs after redaction so nothing raw is shuffled. Keeps the earliest submission; ties
+    break on the redacted content so the choice is deterministic.
+    """
+
+    def expand(self, reports):
+        return (
+            reports
+            | "KeyByReportId" >> beam.Map(lambda r: (r["report_id"], r))
+            | "GroupById" >> beam.GroupByKey()
+            | "KeepFirst" >> beam.MapTuple(lambda _, rs: min(rs, key=_dedup_key))
+        )
+
+
+def _dedup_key(r: dict):
+    return (r["submitted_at"], r["comment_redacted"] or "", r["response_redacted"] or "")
+
+
+def _with_symptoms(rec: dict) -> dict:
+    from clustering import detect_symptoms
+
+    evidence = []
+    names: set[str] = set()
+    for field in ("comment_redacted", "response_redacted"):
+        for s in detect_symptoms(rec[field]):
+            names.add(s.name)
+            evidence.append(
+                {
+                    "field": field,
+                    "symptom": s.name,
+                    "start": s.start,
+                    "end": s.end,
+                    "reason": s.reason,
+                }
+            )
+    return {**rec, "symptoms": sorted(names), "symptom_evidence": json.dumps(evidence)}
+
+
+class DetectSymptoms(beam.PTransform):
+    """Redacted records -> records with `symptoms` and their evidence (offsets + reason)."""
+
+    def expand(self, reports):
+        return reports | "Detect" >> beam.Map(_with_symptoms)
+
+
+class _EmbedBatch(beam.DoFn):
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+
+    def setup(self):
+        from clustering import Embedder
+
+        self.embedder = Embedder(batch_size=self.batch_size)
+        self.progress = Progress("embed")
+
+    def process(self, batch: list[dict]):
+        from clustering import embedding_text
+
+        texts = [
+            embedding_text(r["comment_redacted"], r["response_redacted"], r["symptoms"])
+            for r in batch
+        ]
+        vectors = self.embedder.encode(texts)
+        self.progress.tick(len(batch))
+        for rec, vec in zip(batch, vectors, strict=True):
+            yield {**rec, "embedding": vec}
+
+    def teardown(self):
+        self.progress.done()
+
+
+class EmbedReports(beam.PTransform):
+    """Records with symptoms -> records with a sentence embedding (float32, L2-normalised)."""
+
+    def __init__(self, batch_size: int = 256):
+        super().__init__()
+        self.batch_size = batch_size
+
+    def expand(self, reports):
+        return (
+            reports
+            | "Batch" >> beam.BatchElements(min_batch_size=16, max_batch_size=self.batch_size)
+            | "Embed" >> beam.ParDo(_EmbedBatch(self.batch_size))
+        )
+
+
+class ClusterReports(beam.PTransform):
+    """Embedded records -> records with a stable `cluster_id` and one label per cluster.
+
+    The one global step of the job: every embedding meets in one place (see
+    docs/clustering.md for its memory bound and the two-stage scheme past it).
+    """
+
+    def __init__(self, previous: dict | None = None, random_state: int = 0):
+        super().__init__()
+        self.previous = previous
+        self.random_state = random_state
+
+    def expand(self, reports):
+        from pipeline.clustered import CLUSTER_INFO, cluster_all
+
+        return (
+            reports
+            | "Gather" >> beam.combiners.ToList()
+            | "Cluster"
+            >> beam.FlatMap(
+                cluster_all, previous=self.previous, random_state=self.random_state
+            ).with_outputs(CLUSTER_INFO, main="reports")
+        )
+
+
+def _attach_routing(item, dimensions: list[str]):
+    _, grouped = item
+    routes = sorted(grouped["routing"], key=lambda r: r["ts"])
+    route = routes[-1] if routes else None  # a request logged twice: its latest row
+    for rec in grouped["reports"]:
+        dims = {d: (route.get(d) if route else None) for d in dimensions}
+        yield {**rec, **dims, "joined": route is not None}
+
+
+class JoinRouting(beam.PTransform):
+    """Clustered records + keyed routing rows -> records with every routing dimension.
+
+    Records without a request id, or whose request is not in the log, keep null dimensions
+    and `joined = False`.
+    """
+
+    def __init__(self, dimensions: list[str]):
+        super().__init__()
+        self.dimensions = dimensions
+
+    def expand(self, inputs):
+        reports, routing = inputs
+        with_request = reports | "HasRequest" >> beam.Filter(lambda r: r["request_pseudonym"])
+        without = (
+            reports
+            | "NoRequest" >> beam.Filter(lambda r: not r["request_pseudonym"])
+            | "NullDims"
+            >> beam.Map(
+                lambda r, dims: {**r, **{d: None for d in dims}, "joined": False},
+                dims=self.dimensions,
+            )
+        )
+        joined = (
+            {
+                "reports": with_request
+                | "KeyByRequest" >> beam.Map(lambda r: (r["request_pseudonym"], r)),
+                "routing": routing,
+            }
+            | "CoGroupByRequest" >> beam.CoGroupByKey()
+            | "Attach" >> beam.FlatMap(_attach_routing, dimensions=self.dimensions)
+        )
+        return (joined, without) | "AllReports" >> beam.Flatten()

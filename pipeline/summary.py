@@ -1,0 +1,72 @@
+"""The final summary of `triage run`: the top clusters with their rank-1 cause and suspect."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipeline.extract import RunSummary
+
+
+def _fmt(v, spec: str = "") -> str:
+    if v is None:
+        return "-"
+    return format(v, spec) if spec else str(v)
+
+
+def render(result: RunSummary, top: int = 10) -> str:
+    """An aligned text table read back from the published extract (what others will see)."""
+    con = duckdb.connect(str(result.db_path), read_only=True)
+    try:
+        rows = con.execute(
+            """select c.cluster_id, c.label, c.n_users, c.n_reports, c.first_seen,
+                      cc.cause_1, cc.lift_1, cc.q_1, s.deploy_id
+               from clusters c
+               left join cluster_causes cc using (cluster_id)
+               left join cluster_top_suspect s using (cluster_id)
+               where c.published and not c.is_background
+               order by c.n_users desc, c.cluster_id limit ?""",
+            [top],
+        ).fetchall()
+        hidden = con.execute("select count(*) from clusters where not published").fetchone()[0]
+    finally:
+        con.close()
+    head = (
+        "cluster",
+        "label",
+        "users",
+        "reports",
+        "first seen",
+        "rank-1 cause",
+        "lift",
+        "q",
+        "suspect deploy",
+    )
+    body = [
+        (
+            cid,
+            (label or "")[:48],
+            str(u),
+            str(n),
+            fs.strftime("%Y-%m-%d %H:%M"),
+            _fmt(cause),
+            _fmt(lift, ".1f"),
+            _fmt(q, ".1e"),
+            _fmt(dep),
+        )
+        for cid, label, u, n, fs, cause, lift, q, dep in rows
+    ]
+    widths = [max(len(x) for x in col) for col in zip(head, *body, strict=False)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+    out = [
+        f"run {result.run_id}: {result.reports_in:,} reports in = {result.reports_out:,} out "
+        f"+ {result.quarantined:,} quarantined ({result.duplicates:,} duplicates dropped, "
+        f"{result.outside_window:,} outside the window) in {result.seconds:.0f}s",
+        f"extract: {result.db_path}",
+        "",
+        line(head),
+        line(["-" * w for w in widths]),
+        *[line(r) for r in body],
+    ]
+    if hidden:
+        out.append(f"({hidden} more clusters with fewer users than the publication threshold)")
+    return "\n".join(out)

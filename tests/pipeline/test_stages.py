@@ -1,0 +1,121 @@
+"""Beam stages on small inputs with TestPipeline and assert_that (no models needed)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.inputs import OUT_OF_WINDOW, QUARANTINE, ReadFeedback, ReadRouting
+from pipeline.options import KeySource
+from pipeline.stages import DropDuplicateReports, JoinRouting
+
+T0 = datetime(2025, 8, 31, 17, 5, tzinfo=UTC)
+
+
+def _line(rid: str, ts: str = "2025-08-31T17:05:00Z", **extra) -> str:
+    rec = {
+        "report_id": rid,
+        "kind": "bug",
+        "submitted_at": ts,
+        "user_id": "acct_synthetic_1",
+        "request_id": f"req_{rid}",
+        **extra,
+    }
+    return json.dumps(rec)
+
+
+def _runner_pipeline():
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    return TestPipeline(runner=FnApiRunner())
+
+
+def test_read_feedback_quarantines_bad_lines_with_line_numbers(tmp_path):
+    (tmp_path / "feedback").mkdir()
+    lines = [
+        _line("a"),
+        "{not json",
+        _line("b", kind="angry"),
+        "",
+        _line("c", ts="2025-09-30T00:00:00Z"),
+    ]
+    (tmp_path / "feedback/day.jsonl").write_text("\n".join(lines) + "\n")
+    until = datetime(2025, 9, 1, tzinfo=UTC)
+    with _runner_pipeline() as p:
+        out = p | ReadFeedback(str(tmp_path), None, until)
+        ids = out.reports | "Ids" >> beam.Map(lambda r: r["report_id"])
+        assert_that(ids, equal_to(["a"]), label="valid")
+        assert_that(
+            out[QUARANTINE],
+            equal_to(
+                [
+                    {"source": "feedback/day.jsonl", "line": 2, "reason": "not valid JSON"},
+                    {
+                        "source": "feedback/day.jsonl",
+                        "line": 3,
+                        "reason": "field kind is not 'bug' or 'thumbs_down'",
+                    },
+                ]
+            ),
+            label="quarantine",
+        )
+        assert_that(out[OUT_OF_WINDOW], equal_to([1]), label="outside")
+
+
+def test_duplicates_are_processed_once():
+    recs = [
+        {"report_id": "a", "submitted_at": T0, "comment_redacted": "x", "response_redacted": None},
+        {"report_id": "a", "submitted_at": T0, "comment_redacted": "x", "response_redacted": None},
+        {"report_id": "b", "submitted_at": T0, "comment_redacted": None, "response_redacted": None},
+    ]
+    with _runner_pipeline() as p:
+        ids = p | beam.Create(recs) | DropDuplicateReports() | beam.Map(lambda r: r["report_id"])
+        assert_that(ids, equal_to(["a", "b"]))
+
+
+def test_join_attaches_latest_routing_row_and_keeps_unjoined(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRIAGE_PSEUDONYM_KEY", "k" * 32)
+    from redaction import Pseudonymizer
+
+    ps = Pseudonymizer(b"k" * 32)
+    (tmp_path / "routing").mkdir()
+    ts = pa.array([T0, T0.replace(hour=18)], pa.timestamp("us", tz="UTC"))
+    pq.write_table(
+        pa.table(
+            {
+                "request_id": ["req_1", "req_1"],
+                "ts": ts,
+                "server_pool": ["old-pool", "fp-long-1m"],
+                "context_tier": ["standard", "long_1m"],
+            }
+        ),
+        tmp_path / "routing/a.parquet",
+    )
+    dims = ["server_pool", "context_tier"]
+    reports = [
+        {"report_id": "r1", "request_pseudonym": ps.pseudonym("req_1", "request")},
+        {"report_id": "r2", "request_pseudonym": ps.pseudonym("req_404", "request")},
+        {"report_id": "r3", "request_pseudonym": None},
+    ]
+    with _runner_pipeline() as p:
+        routing = p | ReadRouting(str(tmp_path), KeySource(), dims)
+        joined = (p | beam.Create(reports), routing) | JoinRouting(dims)
+        shape = joined | beam.Map(
+            lambda r: (r["report_id"], r["server_pool"], r["context_tier"], r["joined"])
+        )
+        assert_that(
+            shape,
+            equal_to(
+                [
+                    ("r1", "fp-long-1m", "long_1m", True),
+                    ("r2", None, None, False),
+                    ("r3", None, None, False),
+                ]
+            ),
+        )
