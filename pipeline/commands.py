@@ -60,7 +60,37 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from pipeline.cli import CliError
+    from pipeline.evaluate import evaluate, render
+
+    db, truth = Path(args.extract), Path(args.truth)
+    if not db.exists():
+        raise CliError(f"extract {db} does not exist")
+    if not (truth / "causes.json").exists():
+        raise CliError(f"{truth} is not a replay truth folder (no causes.json)")
+    result = evaluate(db, truth)
+    print(render(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, default=str) + "\n")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    ev = sub.add_parser(
+        "evaluate",
+        help="score an extract against a replay's truth folder",
+        description="Per bug: detected, rank and q of the true cause, lift, purity, coverage; "
+        "false alarms; leaked personal-data values by type; symptom recall and false "
+        "positives. Used by the tests and quoted in docs/.",
+    )
+    ev.add_argument("--truth", required=True, metavar="DIR", help="the replay's truth/ folder")
+    ev.add_argument("--extract", required=True, metavar="DB", help="OUT/triage.duckdb")
+    ev.add_argument("--json", metavar="FILE", help="also write the full result as JSON")
+    ev.set_defaults(func=_evaluate)
+
     run = sub.add_parser(
         "run",
         help="run the triage job on an input directory and publish the extract",

@@ -24,9 +24,16 @@ OUT_OF_WINDOW = "out_of_window"
 
 
 def list_files(pattern: str) -> list[str]:
-    """Paths matching a glob on any Beam filesystem, sorted (deterministic order)."""
-    matches = FileSystems.match([pattern])[0].metadata_list
-    return sorted(m.path for m in matches)
+    """Paths matching a glob on any Beam filesystem, sorted (deterministic order).
+
+    ``DIR/feedback/*.jsonl`` also finds date partitions, ``DIR/feedback/date=*/*.jsonl``.
+    """
+    head, _, name = pattern.rpartition("/")
+    patterns = [pattern, f"{head}/date=*/{name}"]
+    found: set[str] = set()
+    for result in FileSystems.match(patterns):
+        found.update(m.path for m in result.metadata_list)
+    return sorted(found)
 
 
 class _ParseFeedbackFile(beam.DoFn):

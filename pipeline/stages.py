@@ -127,7 +127,9 @@ def _with_symptoms(rec: dict) -> dict:
 
     evidence = []
     names: set[str] = set()
-    for field in ("comment_redacted", "response_redacted"):
+    # Symptoms are properties of the model's output; the user's own words (a comment that
+    # is one unpunctuated line, or quotes a Thai run to complain about it) are not.
+    for field in ("response_redacted",):
         for s in detect_symptoms(rec[field]):
             names.add(s.name)
             evidence.append(

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import SHARED, run_triage
 
 pytestmark = pytest.mark.slow
 TABLES = ("reports", "clusters", "attributions", "suspects", "cluster_timeseries", "quarantine")
@@ -27,38 +24,9 @@ def _checker():
     return mod
 
 
-def _run(
-    input_dir: Path, out: Path, *extra: str, key: str | None = "e2e-test-key-0123456789abcdef"
-):
-    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "TRIAGE_QUIET": "1"}
-    if key:
-        env["TRIAGE_PSEUDONYM_KEY"] = key
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.cli",
-            "run",
-            "--input",
-            str(input_dir),
-            "--output",
-            str(out),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=Path(__file__).resolve().parents[2],
-        timeout=900,
-    )
-
-
 @pytest.fixture(scope="module")
-def extract(small_replay, tmp_path_factory):
-    out = tmp_path_factory.mktemp("out")
-    proc = _run(small_replay, out)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out, proc
+def extract(triage_extract):
+    return triage_extract, (triage_extract / "run_stdout.txt").read_text()
 
 
 def test_extract_conforms_to_the_contract_without_raw_ids(extract, small_replay):
@@ -136,7 +104,7 @@ def test_each_bug_is_attributed_to_its_true_cause(extract, small_replay):
 
 def test_same_inputs_same_tables(extract, small_replay, tmp_path):
     out, _ = extract
-    proc = _run(small_replay, tmp_path / "again")
+    proc = run_triage(small_replay, tmp_path / "again")
     assert proc.returncode == 0, proc.stderr[-2000:]
     a = duckdb.connect(str(out / "triage.duckdb"), read_only=True)
     b = duckdb.connect(str(tmp_path / "again/triage.duckdb"), read_only=True)
@@ -149,7 +117,7 @@ def test_same_inputs_same_tables(extract, small_replay, tmp_path):
 
 def test_summary_names_clusters_and_extract_is_owner_only(extract):
     out, proc = extract
-    assert "rank-1 cause" in proc.stdout and "reports in" in proc.stdout
+    assert "rank-1 cause" in proc and "reports in" in proc
     assert (out / "triage.duckdb").stat().st_mode & 0o077 == 0
     assert (out / "parquet/reports.parquet").exists()
 
@@ -157,15 +125,15 @@ def test_summary_names_clusters_and_extract_is_owner_only(extract):
 @pytest.mark.parametrize("case", ["missing_input", "missing_key", "unwritable_output"])
 def test_fatal_problems_are_one_clear_line(case, small_replay, tmp_path):
     if case == "missing_input":
-        proc = _run(tmp_path / "nope", tmp_path / "out")
+        proc = run_triage(tmp_path / "nope", tmp_path / "out")
         expected = "does not exist"
     elif case == "missing_key":
-        proc = _run(small_replay, tmp_path / "out", key=None)
+        proc = run_triage(small_replay, tmp_path / "out", key=None)
         expected = "TRIAGE_PSEUDONYM_KEY is not set"
     else:
         blocker = tmp_path / "a-file"
         blocker.write_text("")  # a path under a regular file cannot be a directory, even for root
-        proc = _run(small_replay, blocker / "out")
+        proc = run_triage(small_replay, blocker / "out")
         expected = "cannot be created"
     assert proc.returncode == 2
     err = [ln for ln in proc.stderr.strip().splitlines() if "error" in ln]
