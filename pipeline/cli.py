@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.errors import CliError
 
-class CliError(Exception):
-    """A fatal problem reported as one clear line on stderr (exit status 2)."""
+__all__ = ["CliError", "build_parser", "main"]
 
 
 def _simulate(args: argparse.Namespace) -> int:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import apache_beam as beam
 import numpy as np
 
+REPORTS = "reports"
 CLUSTER_INFO = "cluster_info"
 BACKGROUND_ID = "background"
 
@@ -17,8 +17,8 @@ BACKGROUND_ID = "background"
 def cluster_all(
     records: list[dict], previous: dict | None = None, random_state: int = 0
 ) -> Iterator:
-    """Cluster all records; yield them with ``cluster_id`` (embedding dropped) and, tagged
-    CLUSTER_INFO, one dict {cluster_id: {label, centroid, is_background}}.
+    """Cluster all records; yield ``(REPORTS, record)`` with ``cluster_id`` (embedding
+    dropped) and one ``(CLUSTER_INFO, {cluster_id: {label, centroid, is_background}})``.
 
     Records are sorted by report id first so the result does not depend on the order the
     runner delivered them in (determinism across runners).
@@ -32,7 +32,7 @@ def cluster_all(
 
     records = sorted(records, key=lambda r: r["report_id"])
     if not records:
-        yield beam.pvalue.TaggedOutput(CLUSTER_INFO, {})
+        yield (CLUSTER_INFO, {})
         return
     emb = np.stack([np.asarray(r["embedding"], dtype=np.float32) for r in records])
     symptoms = [r["symptoms"] for r in records]
@@ -63,5 +63,5 @@ def cluster_all(
     for rec, k in zip(records, labels.tolist(), strict=True):
         out = {key: v for key, v in rec.items() if key != "embedding"}
         out["cluster_id"] = id_of.get(k, BACKGROUND_ID)
-        yield out
-    yield beam.pvalue.TaggedOutput(CLUSTER_INFO, info)
+        yield (REPORTS, out)
+    yield (CLUSTER_INFO, info)

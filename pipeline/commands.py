@@ -21,7 +21,7 @@ def _timestamp(value: str) -> datetime:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipeline.cli import CliError
+    from pipeline.errors import CliError
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from pipeline.extract import TriageError
@@ -63,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from pipeline.cli import CliError
+    from pipeline.errors import CliError
     from pipeline.evaluate import evaluate, render
 
     db, truth = Path(args.extract), Path(args.truth)
@@ -79,6 +79,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    __import__("pipeline.query_cmd").query_cmd.register(sub)  # triage query
+    __import__("pipeline.schedule_cmd").schedule_cmd.register(sub)  # triage schedule
     ev = sub.add_parser(
         "evaluate",
         help="score an extract against a replay's truth folder",
@@ -172,3 +174,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="clusters shown in the final summary (default 10)",
     )
     run.set_defaults(func=_run)
+    __import__("pipeline.dashboard_cmd", fromlist=["register"]).register(sub)

@@ -17,8 +17,10 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline import schemas
 from pipeline.options import KeySource
 from pipeline.progress import Progress
+from pipeline.tagged import split_by_tag
 from pipeline.validate import parse_feedback_line, parse_timestamp
 
+REPORTS = "reports"
 QUARANTINE = "quarantine"
 OUT_OF_WINDOW = "out_of_window"
 
@@ -50,7 +52,7 @@ class _ParseFeedbackFile(beam.DoFn):
         try:
             fh = FileSystems.open(path)
         except OSError as exc:
-            yield beam.pvalue.TaggedOutput(
+            yield (
                 QUARANTINE,
                 {"source": source, "line": 0, "reason": f"unreadable file ({type(exc).__name__})"},
             )
@@ -61,30 +63,29 @@ class _ParseFeedbackFile(beam.DoFn):
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError:
-                    yield beam.pvalue.TaggedOutput(
-                        QUARANTINE, {"source": source, "line": lineno, "reason": "not valid UTF-8"}
+                    yield (
+                        QUARANTINE,
+                        {"source": source, "line": lineno, "reason": "not valid UTF-8"},
                     )
                     continue
                 if not line.strip():
                     continue  # a blank line (often the last one) is not a report
                 record, reason = parse_feedback_line(line)
                 if record is None:
-                    yield beam.pvalue.TaggedOutput(
-                        QUARANTINE, {"source": source, "line": lineno, "reason": reason}
-                    )
+                    yield (QUARANTINE, {"source": source, "line": lineno, "reason": reason})
                     continue
                 ts = record["submitted_at"]
                 if (self.since and ts < self.since) or (self.until and ts > self.until):
-                    yield beam.pvalue.TaggedOutput(OUT_OF_WINDOW, 1)
+                    yield (OUT_OF_WINDOW, 1)
                     continue
-                yield record
+                yield (REPORTS, record)
 
     def teardown(self):
         self.progress.done()
 
 
 class ReadFeedback(beam.PTransform):
-    """feedback/*.jsonl -> valid raw records (main), quarantine rows, out-of-window counts."""
+    """feedback/*.jsonl -> {reports: valid raw records, quarantine: rows, out_of_window: 1s}."""
 
     def __init__(self, input_dir: str, since: datetime | None, until: datetime | None):
         super().__init__()
@@ -94,14 +95,13 @@ class ReadFeedback(beam.PTransform):
 
     def expand(self, pbegin):
         files = list_files(f"{self.input_dir}/feedback/*.jsonl")
-        return (
+        tagged = (
             pbegin
             | "ListFeedbackFiles" >> beam.Create(files)
             | "ParseAndValidate"
-            >> beam.ParDo(_ParseFeedbackFile(self.input_dir, self.since, self.until)).with_outputs(
-                QUARANTINE, OUT_OF_WINDOW, main="reports"
-            )
+            >> beam.ParDo(_ParseFeedbackFile(self.input_dir, self.since, self.until))
         )
+        return split_by_tag(tagged, (REPORTS, QUARANTINE, OUT_OF_WINDOW), "Split")
 
 
 class _KeyRoutingRows(beam.DoFn):

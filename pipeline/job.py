@@ -28,12 +28,14 @@ from pipeline.clustered import CLUSTER_INFO
 from pipeline.inputs import (
     OUT_OF_WINDOW,
     QUARANTINE,
+    REPORTS,
     ReadFeedback,
     ReadRouting,
     read_deploys,
     read_table_dir,
     routing_dimensions,
 )
+from pipeline.lock import RunLock
 from pipeline.options import RunOptions
 from pipeline.stages import (
     ClusterReports,
@@ -128,7 +130,7 @@ def build_pipeline(
     """Compose every stage onto ``p``; see the module docstring for the flow."""
     input_dir = str(opts.input_dir)
     read = p | "ReadFeedback" >> ReadFeedback(input_dir, opts.since, opts.until)
-    redacted, redactions, audit = read.reports | "RedactReports" >> RedactReports(
+    redacted, redactions, audit = read[REPORTS] | "RedactReports" >> RedactReports(
         opts.key, batch_size=opts.redaction_batch
     )
     unique = redacted | "DropDuplicateReports" >> DropDuplicateReports()
@@ -136,14 +138,14 @@ def build_pipeline(
     embedded = with_symptoms | "EmbedReports" >> EmbedReports(batch_size=opts.embed_batch)
     clustered = embedded | "ClusterReports" >> ClusterReports(previous, opts.random_state)
     routing = p | "ReadRouting" >> ReadRouting(input_dir, opts.key, dims)
-    joined = (clustered.reports, routing) | "JoinRouting" >> JoinRouting(dims)
+    joined = (clustered[REPORTS], routing) | "JoinRouting" >> JoinRouting(dims)
     tables = joined | "AttributeClusters" >> AttributeClusters(
         input_dir, dims, opts.min_users, clustered[CLUSTER_INFO]
     )
 
     counts = (
         [
-            _count(read.reports, "CountValid") | "KeyValid" >> beam.Map(lambda n: ("valid", n)),
+            _count(read[REPORTS], "CountValid") | "KeyValid" >> beam.Map(lambda n: ("valid", n)),
             _count(unique, "CountUnique") | "KeyUnique" >> beam.Map(lambda n: ("unique", n)),
             _count(read[OUT_OF_WINDOW], "CountOutside")
             | "KeyOutside" >> beam.Map(lambda n: ("outside_window", n)),
@@ -170,6 +172,14 @@ def _runner(opts: RunOptions):
         else:
             args += ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
         return FnApiRunner(), PipelineOptions(args)
+    if opts.runner.lower() in ("dask", "daskrunner"):
+        # Beam's Dask runner on a dask.distributed cluster (--beam-arg=--dask_client_address=...)
+        from apache_beam.runners.dask.dask_runner import DaskRunner
+
+        from pipeline.dask_compat import patch_dask_runner
+
+        patch_dask_runner()
+        return DaskRunner(), PipelineOptions(args)
     return opts.runner, PipelineOptions([f"--runner={opts.runner}", *args])
 
 
@@ -181,6 +191,8 @@ def run(opts: RunOptions) -> extract.RunSummary:
     opts.key.resolve()  # fail fast, before any work, when the key is missing
     dims = routing_dimensions(str(opts.input_dir))
     previous = extract.previous_centroids(opts.previous_extract)
+    # One run per OUT at a time: a second one raises lock.RunLocked (exit 75) before any work.
+    run_lock = RunLock(Path(opts.output_dir)).acquire()
     staging = extract.new_staging(Path(opts.output_dir))
     runner, beam_options = _runner(opts)
     try:
@@ -189,3 +201,4 @@ def run(opts: RunOptions) -> extract.RunSummary:
         return extract.publish(opts, staging, started, time.monotonic() - t0)
     finally:
         extract.remove_staging(staging)
+        run_lock.release()

@@ -14,7 +14,9 @@ import apache_beam as beam
 
 from pipeline.options import KeySource
 from pipeline.progress import Progress
+from pipeline.tagged import split_by_tag
 
+REPORTS = "reports"
 REDACTIONS = "redactions"
 AUDIT = "audit"
 
@@ -53,23 +55,26 @@ class _RedactBatch(beam.DoFn):
             # The independent audit sees each record's own raw ids: a user pasting their
             # account or request id into the comment is the realistic leak.
             findings.update(audit_texts([comment.text, response.text], raw_ids).counts)
-            yield {
-                "report_id": rec["report_id"],
-                "kind": rec["kind"],
-                "submitted_at": rec["submitted_at"],
-                "submitted_hour": _hour(rec["submitted_at"]),
-                "user_pseudonym": self.pseudonyms.pseudonym(rec["user_id"], "user"),
-                "session_pseudonym": self.pseudonyms.pseudonym(rec["session_id"], "session"),
-                "request_pseudonym": self.pseudonyms.pseudonym(rec["request_id"], "request"),
-                "surface": rec["surface"],
-                "reported_model": rec["model"],
-                "comment_redacted": comment.text,
-                "response_redacted": response.text,
-                "tags": rec["tags"],
-            }
+            yield (
+                REPORTS,
+                {
+                    "report_id": rec["report_id"],
+                    "kind": rec["kind"],
+                    "submitted_at": rec["submitted_at"],
+                    "submitted_hour": _hour(rec["submitted_at"]),
+                    "user_pseudonym": self.pseudonyms.pseudonym(rec["user_id"], "user"),
+                    "session_pseudonym": self.pseudonyms.pseudonym(rec["session_id"], "session"),
+                    "request_pseudonym": self.pseudonyms.pseudonym(rec["request_id"], "request"),
+                    "surface": rec["surface"],
+                    "reported_model": rec["model"],
+                    "comment_redacted": comment.text,
+                    "response_redacted": response.text,
+                    "tags": rec["tags"],
+                },
+            )
         self.progress.tick(len(batch))
-        yield beam.pvalue.TaggedOutput(REDACTIONS, dict(counts))
-        yield beam.pvalue.TaggedOutput(AUDIT, dict(findings))
+        yield (REDACTIONS, dict(counts))
+        yield (AUDIT, dict(findings))
 
     def teardown(self):
         self.progress.done()
@@ -91,15 +96,15 @@ class RedactReports(beam.PTransform):
         self.batch_size = batch_size
 
     def expand(self, reports):
-        out = (
+        tagged = (
             reports
             | "Batch" >> beam.BatchElements(min_batch_size=8, max_batch_size=self.batch_size)
-            | "RedactAndPseudonymise"
-            >> beam.ParDo(_RedactBatch(self.key)).with_outputs(REDACTIONS, AUDIT, main="reports")
+            | "RedactAndPseudonymise" >> beam.ParDo(_RedactBatch(self.key))
         )
+        out = split_by_tag(tagged, (REPORTS, REDACTIONS, AUDIT), "Split")
         redactions = out[REDACTIONS] | "SumRedactions" >> beam.CombineGlobally(_sum_counts)
         audit = out[AUDIT] | "SumAuditFindings" >> beam.CombineGlobally(_sum_counts)
-        return out.reports, redactions, audit
+        return out[REPORTS], redactions, audit
 
 
 class DropDuplicateReports(beam.PTransform):
@@ -205,16 +210,15 @@ class ClusterReports(beam.PTransform):
         self.random_state = random_state
 
     def expand(self, reports):
-        from pipeline.clustered import CLUSTER_INFO, cluster_all
+        from pipeline.clustered import CLUSTER_INFO, REPORTS, cluster_all
 
-        return (
+        tagged = (
             reports
             | "Gather" >> beam.combiners.ToList()
             | "Cluster"
-            >> beam.FlatMap(
-                cluster_all, previous=self.previous, random_state=self.random_state
-            ).with_outputs(CLUSTER_INFO, main="reports")
+            >> beam.FlatMap(cluster_all, previous=self.previous, random_state=self.random_state)
         )
+        return split_by_tag(tagged, (REPORTS, CLUSTER_INFO), "Split")
 
 
 def _attach_routing(item, dimensions: list[str]):

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.inputs import OUT_OF_WINDOW, QUARANTINE, ReadFeedback, ReadRouting
+from pipeline.inputs import OUT_OF_WINDOW, QUARANTINE, REPORTS, ReadFeedback, ReadRouting
 from pipeline.options import KeySource
 from pipeline.stages import DropDuplicateReports, JoinRouting
 
@@ -49,7 +49,7 @@ def test_read_feedback_quarantines_bad_lines_with_line_numbers(tmp_path):
     until = datetime(2025, 9, 1, tzinfo=UTC)
     with _runner_pipeline() as p:
         out = p | ReadFeedback(str(tmp_path), None, until)
-        ids = out.reports | "Ids" >> beam.Map(lambda r: r["report_id"])
+        ids = out[REPORTS] | "Ids" >> beam.Map(lambda r: r["report_id"])
         assert_that(ids, equal_to(["a"]), label="valid")
         assert_that(
             out[QUARANTINE],

@@ -1,0 +1,6 @@
+"""The CLI's fatal error type, in its own module so `python -m pipeline.cli` and imports of
+`pipeline.cli` agree on one class."""
+
+
+class CliError(Exception):
+    """A fatal problem reported as one clear line on stderr (exit status 2)."""
