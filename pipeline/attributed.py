@@ -26,6 +26,27 @@ def _records_table(records: list[dict], dimensions: list[str]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+def traffic_hourly(traffic: pa.Table | None, dimensions: list[str]) -> pa.Table:
+    """Requests per (hour, dimension, value): traffic summed over every other dimension."""
+    if traffic is None or traffic.num_rows == 0:
+        return schemas.TRAFFIC_HOURLY.empty_table()
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("traffic", traffic)
+    parts = [
+        f"select hour, '{d}' as dimension, \"{d}\" as value, sum(requests)::bigint as requests "
+        f'from traffic where "{d}" is not null group by all'
+        for d in dimensions
+        if d in traffic.column_names
+    ]
+    if not parts:
+        return schemas.TRAFFIC_HOURLY.empty_table()
+    table = con.execute(" union all ".join(parts) + " order by 1, 2, 3").arrow()
+    con.close()
+    return schemas.conform(table, schemas.TRAFFIC_HOURLY)
+
+
 def build_tables(
     records: list[dict],
     cluster_info: dict,
@@ -98,6 +119,8 @@ def build_tables(
             }
         )
     return {
+        "traffic_hourly": traffic_hourly(traffic, dimensions),
+        "deploys": deploys_table,
         "reports": reports,
         "clusters": pa.Table.from_pylist(cluster_rows, schema=schemas.CLUSTERS),
         "attributions": schemas.conform(attributions, schemas.ATTRIBUTIONS),

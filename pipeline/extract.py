@@ -34,6 +34,8 @@ SORT_KEYS = {
     "suspects": "cluster_id, score desc, deploy_id",
     "cluster_timeseries": "cluster_id, hour",
     "quarantine": "source, line, reason",
+    "traffic_hourly": "hour, dimension, value",
+    "deploys": "started_at, deploy_id",
     "runs": "started_at",
 }
 
@@ -218,7 +220,8 @@ def write_extract(out: Path, tables: dict[str, pa.Table], run_id: str) -> None:
     """Write DuckDB + Parquet for ``tables`` and swap them in atomically (owner-only)."""
     version_dir = out / ".extracts" / run_id
     (version_dir / PARQUET_LINK).mkdir(parents=True, mode=0o700)
-    os.chmod(out / ".extracts", 0o700)
+    for folder in (out / ".extracts", version_dir, version_dir / PARQUET_LINK):
+        os.chmod(folder, 0o700)
     tmp_db = version_dir / DB_NAME
     con = duckdb.connect(str(tmp_db))
     try:

@@ -223,6 +223,17 @@ RUNS = pa.schema(
 )
 
 
+#: traffic summed per hour and routing dimension value: the denominators investigators need.
+TRAFFIC_HOURLY = pa.schema(
+    [
+        pa.field("hour", UTC_TS, nullable=False),
+        pa.field("dimension", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=False),
+        pa.field("requests", pa.int64(), nullable=False),
+    ]
+)
+
+
 def reports_schema(dimensions: list[str] | tuple[str, ...]) -> pa.Schema:
     """The extract's ``reports`` table with one nullable string column per routing dimension."""
     return _with_dimensions(REPORTS_BASE, dimensions, before=None)
@@ -236,6 +247,8 @@ EXTRACT_TABLES: dict[str, pa.Schema] = {
     "suspects": SUSPECTS,
     "cluster_timeseries": CLUSTER_TIMESERIES,
     "quarantine": QUARANTINE,
+    "traffic_hourly": TRAFFIC_HOURLY,
+    "deploys": DEPLOYS,
     "runs": RUNS,
 }
 

@@ -1,0 +1,275 @@
+"""Benchmark + evaluation of clustering/ on the replay (results: bench/results/clustering.json).
+
+Usage (other work shares the 2 CPU cores of this machine: timings are indicative):
+  .venv/bin/triage simulate --scenario postmortem --output /tmp/replay --seed 2 --scale 0.5
+  .venv/bin/python bench/bench_clustering.py detect  --replay /tmp/replay
+  .venv/bin/python bench/bench_clustering.py cluster --replay /tmp/replay --backend static
+  .venv/bin/python bench/bench_clustering.py speed   --replay /tmp/replay
+  .venv/bin/python bench/bench_clustering.py scale   --replay /tmp/replay --sizes 20000 100000
+
+Evaluation runs on the replay's RAW comment/response text (no redactor is called here); the
+pipeline runs the same code on redacted text. Nothing here prints or writes report text: only
+counts, rates and timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results" / "clustering.json"
+BUGS = ("routing_1m", "tpu_corruption", "topk_sampler")
+
+
+def load_reports(replay: str) -> tuple[list[dict], dict[str, dict]]:
+    """Valid, first-seen feedback records and truth rows by report_id."""
+    import pyarrow.parquet as pq
+
+    recs: dict[str, dict] = {}
+    for path in sorted(glob.glob(os.path.join(replay, "feedback", "*.jsonl"))):
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    r = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(r, dict) and isinstance(r.get("report_id"), str):
+                    recs.setdefault(r["report_id"], r)
+    truth = {
+        r["report_id"]: r for r in pq.read_table(f"{replay}/truth/reports.parquet").to_pylist()
+    }
+    return [r for rid, r in recs.items() if rid in truth], truth
+
+
+def _s(x: object) -> str | None:
+    return x if isinstance(x, str) else None
+
+
+def save(section: str, payload: dict) -> None:
+    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    payload["machine_note"] = "2 CPU cores shared with other concurrent work; timings indicative"
+    data[section] = payload
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True))
+    print(json.dumps({section: payload}, indent=2))
+
+
+def cmd_detect(args: argparse.Namespace) -> None:
+    import pyarrow.parquet as pq
+
+    from clustering import SYMPTOMS, detect_symptoms
+
+    recs, _ = load_reports(args.replay)
+    want = collections.defaultdict(set)
+    for t in pq.read_table(f"{args.replay}/truth/symptoms.parquet").to_pylist():
+        want[(t["report_id"], t["field"])].add(t["symptom"])
+    cnt: collections.Counter = collections.Counter()
+    t0 = time.perf_counter()
+    n_texts = 0
+    for r in recs:
+        for field in ("comment", "response_excerpt"):
+            got = {
+                s.name
+                for s in detect_symptoms(
+                    _s(r.get(field)), check_truncation=field == "response_excerpt"
+                )
+            }
+            n_texts += 1
+            w = want.get((r["report_id"], field), set())
+            for s in SYMPTOMS:
+                key = "P" if s in w else "N"
+                cnt[s, key] += 1
+                cnt[s, "T" + key] += (s in got) == (s in w) if key == "P" else (s in got)
+    dt = time.perf_counter() - t0
+    out = {
+        s: {
+            "recall": round(cnt[s, "TP"] / max(cnt[s, "P"], 1), 4),
+            "positives": cnt[s, "P"],
+            "false_positive_rate": round(cnt[s, "TN"] / max(cnt[s, "N"], 1), 5),
+            "false_positives": cnt[s, "TN"],
+            "negatives": cnt[s, "N"],
+        }
+        for s in SYMPTOMS
+    }
+    out["texts"] = n_texts
+    out["texts_per_s"] = round(n_texts / dt, 1)
+    out["replay"] = args.replay
+    save("detect", out)
+
+
+def _features(recs: list[dict]) -> tuple[list[str], list[list[str]]]:
+    from clustering import detect_symptoms, embedding_text, symptom_names
+
+    syms = [symptom_names(detect_symptoms(_s(r.get("response_excerpt")))) for r in recs]
+    texts = [
+        embedding_text(_s(r.get("comment")), _s(r.get("response_excerpt")), sy)
+        for r, sy in zip(recs, syms, strict=True)
+    ]
+    return texts, syms
+
+
+def evaluate_labels(causes: list[str], labels) -> dict:  # noqa: ANN001
+    """Per bug: coverage (share of its reports in its best cluster) and that cluster's purity."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    y = np.array(causes)
+    res: dict = {}
+    for bug in BUGS:
+        m = y == bug
+        c = collections.Counter(labels[m & (labels >= 0)].tolist())
+        if not c:
+            res[bug] = {"coverage": 0.0, "purity": 0.0, "cluster": None, "n": int(m.sum())}
+            continue
+        best, nb = c.most_common(1)[0]
+        res[bug] = {
+            "coverage": round(nb / m.sum(), 3),
+            "purity": round(nb / int((labels == best).sum()), 3),
+            "cluster": int(best),
+            "n": int(m.sum()),
+        }
+    res["ari"] = round(float(adjusted_rand_score(y, labels)), 4)
+    res["n_clusters"] = int(labels.max() + 1)
+    res["noise_share"] = round(float((labels < 0).mean()), 3)
+    bg = y == "background"
+    res["background_in_noise"] = round(float((labels[bg] < 0).mean()), 3)
+    return res
+
+
+def cmd_cluster(args: argparse.Namespace) -> None:
+    from clustering import Embedder, cluster_reports, label_clusters, symptom_matrix
+
+    recs, truth = load_reports(args.replay)
+    texts, syms = _features(recs)
+    emb = Embedder(backend=args.backend, max_seq_length=args.max_seq_length, num_threads=2).encode(
+        texts
+    )
+    t0 = time.perf_counter()
+    kw = json.loads(args.params)
+    labels = cluster_reports(emb, symptom_matrix(syms), **kw)
+    dt = time.perf_counter() - t0
+    res = evaluate_labels([truth[r["report_id"]]["cause"] for r in recs], labels)
+    names = label_clusters(texts, labels, syms)
+    res["labels_of_bug_clusters"] = {
+        bug: names.get(res[bug]["cluster"]) for bug in BUGS if res[bug]["cluster"] is not None
+    }
+    res.update(backend=args.backend, params=kw, cluster_s=round(dt, 2), reports=len(recs))
+    save(f"cluster_{args.backend}", res)
+
+
+def cmd_speed(args: argparse.Namespace) -> None:
+    from clustering import Embedder
+
+    recs, _ = load_reports(args.replay)
+    texts, _ = _features(recs)
+    texts = texts[: args.n]
+    uniq = len(set(texts))
+    out: dict = {"texts": len(texts), "unique_texts": uniq}
+    for backend, lengths in (("transformer", args.lengths), ("static", [0])):
+        for length in lengths:
+            e = Embedder(backend=backend, max_seq_length=max(length, 8), num_threads=2)
+            e.encode(texts[:32])
+            t0 = time.perf_counter()
+            e.model.encode(texts, batch_size=64, show_progress_bar=False)  # no dedup
+            raw = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            e.encode(texts)  # with dedup
+            dedup = time.perf_counter() - t0
+            key = f"{backend}_len{length}" if backend == "transformer" else "static"
+            out[key] = {
+                "texts_per_s_no_dedup": round(len(texts) / raw, 1),
+                "texts_per_s_with_dedup": round(len(texts) / dedup, 1),
+            }
+            print(key, out[key], flush=True)
+    save("speed", out)
+
+
+def cmd_scale(args: argparse.Namespace) -> None:
+    """One subprocess per size so peak RSS (ru_maxrss) belongs to that size alone."""
+    import subprocess
+
+    out = {}
+    for n in args.sizes:
+        proc = subprocess.run(
+            [sys.executable, __file__, "_scale_one", "--replay", args.replay, "--n", str(n)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out[str(n)] = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(n, out[str(n)], flush=True)
+    save("scale", out)
+
+
+def cmd_scale_one(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from clustering import Embedder, cluster_reports, symptom_matrix
+
+    recs, _ = load_reports(args.replay)
+    texts, syms = _features(recs)
+    # Grow to n texts; a per-copy suffix keeps them distinct so dedup does not flatter speed.
+    reps = -(-args.n // len(texts))
+    big = [f"{t} v{k}" if k else t for k in range(reps) for t in texts][: args.n]
+    big_syms = (syms * reps)[: args.n]
+    e = Embedder(backend="static", num_threads=2)
+    t0 = time.perf_counter()
+    emb = e.encode(big)
+    t_emb = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    labels = cluster_reports(emb, symptom_matrix(big_syms))
+    t_clu = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "embed_s": round(t_emb, 2),
+                "embed_texts_per_s": round(args.n / t_emb, 1),
+                "cluster_s": round(t_clu, 2),
+                "two_stage": args.n > 20_000,
+                "clusters": int(labels.max() + 1),
+                "noise_share": round(float(np.mean(labels < 0)), 3),
+                "peak_rss_mb": round(peak_mb, 1),
+            }
+        )
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("detect", "cluster", "speed", "scale", "_scale_one"):
+        sp = sub.add_parser(name)
+        sp.add_argument("--replay", required=True)
+        if name == "cluster":
+            sp.add_argument("--backend", default="static")
+            sp.add_argument("--max-seq-length", type=int, default=128)
+            sp.add_argument("--params", default="{}")
+        if name == "speed":
+            sp.add_argument("--n", type=int, default=1000)
+            sp.add_argument("--lengths", type=int, nargs="+", default=[256, 128, 64])
+        if name == "scale":
+            sp.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+        if name == "_scale_one":
+            sp.add_argument("--n", type=int, required=True)
+    args = p.parse_args()
+    {
+        "detect": cmd_detect,
+        "cluster": cmd_cluster,
+        "speed": cmd_speed,
+        "scale": cmd_scale,
+        "_scale_one": cmd_scale_one,
+    }[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

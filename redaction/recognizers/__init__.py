@@ -1,0 +1,1 @@
+"""The project's Presidio recognizers (one small class each)."""

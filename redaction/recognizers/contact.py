@@ -1,0 +1,112 @@
+"""Presidio's own recognizers, configured for this project: email (validated offline),
+phone (several national formats), plus cheap pre-filters for the numeric ones."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import ClassVar
+
+from presidio_analyzer import Pattern
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    PhoneRecognizer,
+)
+
+from redaction.entities import PHONE_NUMBER
+from redaction.offline import has_public_suffix
+from redaction.recognizers.base import RegexSpanRecognizer, SpanPattern
+
+# Regions whose national formats are parsed without a +country prefix (PhoneFormatRecognizer
+# covers other formatted numbers; each region costs one scan). Order matters only
+# for speed (each region is one scan); international +CC numbers parse under any region.
+PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR")
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's email recognizer; its domain check uses tldextract's bundled snapshot.
+
+    The stock ``validate_result`` calls ``tldextract.extract``, which would try to download
+    the public-suffix list. Same rule, no network.
+    """
+
+    def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
+        domain = pattern_text.rsplit("@", 1)[-1]
+        return has_public_suffix(domain)
+
+
+class MultiRegionPhoneRecognizer(PhoneRecognizer):
+    """python-phonenumbers over several regions; skipped when the text has < 7 digits."""
+
+    def __init__(self, supported_regions: tuple[str, ...] = PHONE_REGIONS) -> None:
+        super().__init__(supported_regions=supported_regions, leniency=1)
+
+    def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102, ANN001
+        if sum(c.isdigit() for c in text) < 7:
+            return []
+        results = super().analyze(text, entities, nlp_artifacts)
+        # libphonenumber accepts some dotted quads ("81.10.238.158") as numbers: an IPv4
+        # address is an IP, not a phone.
+        return [r for r in results if not _is_ipv4(text[r.start : r.end])]
+
+
+def _is_ipv4(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value.strip())
+    except ValueError:
+        return False
+    return True
+
+
+class PhoneFormatRecognizer(RegexSpanRecognizer):
+    """Numbers *written as phone numbers* (grouping and separators people use), whether or
+    not libphonenumber knows the area code: ``(556) 219-8170``, ``+1 488-802-8593``,
+    ``090-7212-5338``, ``+49 151 39826415``. Complements MultiRegionPhoneRecognizer."""
+
+    ENTITY = PHONE_NUMBER
+    CONTEXT = ("phone", "call", "mobile", "cell", "tel", "reach")
+    PATTERNS: ClassVar[tuple[SpanPattern, ...]] = (
+        SpanPattern(
+            "nanp parenthesised",
+            re.compile(r"(?<![\w+])(?:\+?1[ .-]?)?\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}(?!\d)"),
+            0.7,
+        ),
+        SpanPattern("nanp dashed", re.compile(r"(?<![\w.\-/])\d{3}-\d{3}-\d{4}(?![\w\-])"), 0.5),
+        SpanPattern(
+            "international",
+            re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .\-]\(?\d{1,5}\)?){1,5}(?![\w\-])"),
+            0.6,
+        ),
+        SpanPattern(
+            "trunk prefix", re.compile(r"(?<![\w\-])0\d{1,4}-\d{2,4}-\d{4}(?![\w\-])"), 0.5
+        ),
+    )
+
+    def may_match(self, text: str) -> bool:  # noqa: D102
+        return sum(c.isdigit() for c in text) >= 8
+
+    def validate(self, value: str) -> bool:
+        """8 to 15 digits (E.164 allows at most 15)."""
+        digits = sum(c.isdigit() for c in value)
+        return 8 <= digits <= 15 and not _is_ipv4(value)
+
+
+# Issuer prefixes: Visa 4, Mastercard 51-55 and 2221-2720, Amex 34/37, Diners 30/36/38,
+# Discover 6011/644-649/65, JCB 35, UnionPay 62, Maestro 50/56-58/6.
+_CARD_ISSUER = re.compile(r"^(?:4|5[0-8]|2[2-7]|3[0478]|35|6)")
+
+
+class CardRecognizer(CreditCardRecognizer):
+    """Presidio's Luhn-validated card recognizer, widened to 13-19 digits (19-digit Visa,
+    Mastercard 2-series) and narrowed to real issuer prefixes."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern("card 13-19 digits", r"(?<![\d\-])\d(?:[ \-]?\d){12,18}(?![\d])", 0.3),
+    ]
+
+    def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
+        digits = re.sub(r"\D", "", pattern_text)
+        if not 13 <= len(digits) <= 19 or not _CARD_ISSUER.match(digits):
+            return False
+        return bool(super().validate_result(pattern_text))

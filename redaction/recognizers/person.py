@@ -1,0 +1,169 @@
+"""Person names from spaCy's NER, minus names that are code or foreign-script runs.
+
+``class Jordan``, ``def parse_smith()``, ``self.Morgan`` and ``Jordan.parse()`` are
+identifiers, and a Thai or Chinese run is a symptom: none of them may become <PERSON>.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from redaction.entities import PERSON
+from redaction.recognizers.base import RegexSpanRecognizer, SpanPattern
+
+# A name right after one of these words is a declaration, not a person.
+CODE_KEYWORDS = frozenset(
+    {
+        "class", "def", "function", "func", "fn", "struct", "interface", "enum", "new",
+        "extends", "implements", "trait", "impl", "module", "namespace", "typedef", "let",
+        "const", "var", "val", "type", "import", "package", "instanceof", "typeof",
+    }
+)  # fmt: skip
+_PREV_WORD = re.compile(r"([A-Za-z_]+)\s*$")
+# snake_case, digits or path/attribute punctuation inside the span.
+_IDENTIFIER_SHAPE = re.compile(r"[_0-9/\\]|::")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+# Surnames with an inner capital are names, not camelCase: McDonald, MacLeod, DeLuca.
+_NAME_PREFIX = re.compile(r"^(?:Mc|Mac|Fitz|De|Di|Da|Du|La|Le|Van|Von|O')[A-Z][a-z]+$")
+_CODE_BEFORE = frozenset("_.$@#/\\`:<")
+_CODE_AFTER = frozenset("_(`<[={")
+
+
+def _is_latin_letter(ch: str) -> bool:
+    # Basic Latin through Latin Extended-B; anything beyond (Thai, CJK, ...) is foreign here.
+    return not ch.isalpha() or ord(ch) <= 0x024F
+
+
+_ERROR_WORDS = re.compile(r"Error|Exception|Traceback|\bobject\b|\battribute\b|\bmodule\b")
+
+
+def _is_error_line(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    return _ERROR_WORDS.search(line) is not None
+
+
+_ACRONYM = re.compile(r"^[A-Z0-9]{2,6}s?$")
+_LINE_START = re.compile(r"[^\n]*$")
+
+
+def looks_like_code_or_foreign(text: str, start: int, end: int) -> bool:
+    """True if ``text[start:end]`` is not a plausible person name in prose: a code
+    identifier, a non-Latin run, an all-lowercase phrase (the small English model tags
+    Spanish/Portuguese phrases) or an acronym such as JSON."""
+    span = text[start:end]
+    if not span or not span[0].isalpha():
+        return True
+    if not any(c.isupper() for c in span) or _ACRONYM.match(span):
+        return True
+    if not all(_is_latin_letter(c) for c in span):
+        return True
+    if _IDENTIFIER_SHAPE.search(span):
+        return True
+    if any(_CAMEL.search(w) and not _NAME_PREFIX.match(w) for w in span.split()):
+        return True
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if before.isalnum() or before in _CODE_BEFORE:
+        return True
+    if after.isalnum() or after in _CODE_AFTER:
+        return True
+    if after == "." and end + 1 < len(text) and (text[end + 1].isalpha() or text[end + 1] == "_"):
+        return True  # attribute access: Jordan.parse()
+    prev = _PREV_WORD.search(text, max(0, start - 40), start)
+    if prev and prev.group(1) in CODE_KEYWORDS:
+        return True
+    if before in "'\"" and after == before and _is_error_line(text, start):
+        return True  # AttributeError: 'Jordan' object has no attribute ...
+    # A type annotation: "(xs: Jordan[], id: number): Jordan | undefined".
+    line = _LINE_START.search(text, max(0, start - 200), start)
+    before_text = line.group(0).rstrip() if line else ""
+    if not before_text.endswith((":", "|", "<", ",")):
+        return False
+    unclosed = before_text.rfind("(") > before_text.rfind(")")
+    return unclosed or before_text[:-1].rstrip().endswith((")", ">", "]"))
+
+
+class CodeAwarePersonRecognizer(SpacyRecognizer):
+    """spaCy PERSON entities with code identifiers and foreign-script spans removed."""
+
+    def __init__(self, supported_language: str = "en", ner_strength: float = 0.85) -> None:
+        super().__init__(
+            supported_language=supported_language,
+            supported_entities=[PERSON],
+            ner_strength=ner_strength,
+            name="CodeAwarePersonRecognizer",
+        )
+
+    def analyze(  # noqa: D102
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts)
+        return [r for r in results if not looks_like_code_or_foreign(text, r.start, r.end)]
+
+
+_NAME = (
+    r"(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+    r"(?:[ \t]+(?:(?:van|von|de|da|di|del|der|le|la|bin|al)[ \t]+)?[A-Z][a-zA-Z'\-]+){0,2})"
+)
+# Capitalised words that follow a cue but are not names.
+_NOT_NAMES = frozenset(
+    {
+        "I", "The", "This", "That", "These", "It", "Its", "Not", "Going", "Sorry", "Also",
+        "Just", "Here", "There", "Team", "All", "Everyone", "Folks", "Guys", "Again", "Thanks",
+        "Thank", "Please", "Yes", "No", "Ok", "Okay", "Support", "Admin", "Claude", "User",
+        "Sir", "Madam", "Hi", "Hello", "Regards", "Best", "Cheers", "None", "True", "False",
+        "Null", "Error", "Bug", "Issue", "Sent", "Using", "Working", "Trying", "Still",
+    }
+)  # fmt: skip
+
+
+class PersonCueRecognizer(RegexSpanRecognizer):
+    """Names in positions where people write names, which the small NER model misses:
+    ``Contact: Ana Silva``, a ``-- Wei`` signature, ``I'm Lucas``, ``my colleague Ana``,
+    ``letter to Tomasz Brown``, ``"name": "Mei Nilsson"`` in pasted JSON/YAML."""
+
+    ENTITY = PERSON
+    PATTERNS: ClassVar[tuple[SpanPattern, ...]] = (
+        SpanPattern(
+            "cue phrase",
+            re.compile(
+                r"(?i:\b(?:contact(?:ed)?|signed|regards|thanks|cheers|cc|author|owner|"
+                r"reviewer|assignee|reported by|my name is|i am|i'm|this is|my (?:colleague|"
+                r"coworker|co-worker|manager|boss|teammate|friend|wife|husband)|colleague|"
+                r"letter to|email(?:ed)? to|message to|dear|hi|hello|hey|ask|asked|mr\.?|"
+                r"mrs\.?|ms\.?|dr\.?))[:,]?[ \t]+" + _NAME
+            ),
+            0.6,
+            "name",
+        ),
+        SpanPattern("signature", re.compile(r"(?:^|\s)(?:--|\u2014|~)[ \t]*" + _NAME), 0.6, "name"),
+        SpanPattern(
+            "name field",
+            re.compile(
+                r"(?i:[\"']?(?:name|full_?name|author|owner|contact|customer|user_?name|"
+                r"first_?name|last_?name|display_?name|assignee|reviewer)[\"']?\s*[:=]\s*[\"'])"
+                + _NAME
+            ),
+            0.7,
+            "name",
+        ),
+    )
+
+    def may_match(self, text: str) -> bool:  # noqa: D102
+        return any(c.isupper() for c in text)
+
+    def validate(self, value: str) -> bool:  # noqa: D102
+        return value.split()[0] not in _NOT_NAMES
+
+    def analyze(  # noqa: D102
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts)
+        return [r for r in results if not looks_like_code_or_foreign(text, r.start, r.end)]
