@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := demo
+DEMO_SCALE ?= 0.25
 
 .PHONY: install demo test lint format bench clean
 
@@ -16,8 +17,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv and install the project with its models
 
 demo: $(STAMP)  ## generate the incident replay, run the triage on it, print ranked causes
-	$(BIN)/triage simulate --scenario postmortem --output $(DEMO)/input --quiet
+	$(BIN)/triage simulate --scenario postmortem --output $(DEMO)/input --scale $(DEMO_SCALE) --quiet
 	$(BIN)/triage run --input $(DEMO)/input --output $(DEMO)/out --demo-key
+	@echo; echo "How this extract scores against the replay's truth:"
+	$(BIN)/triage evaluate --truth $(DEMO)/input/truth --extract $(DEMO)/out/triage.duckdb
 
 test: $(STAMP)  ## lint and run every test (unit, integration, end to end)
 	$(BIN)/ruff check .

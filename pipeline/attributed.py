@@ -42,7 +42,7 @@ def traffic_hourly(traffic: pa.Table | None, dimensions: list[str]) -> pa.Table:
     ]
     if not parts:
         return schemas.TRAFFIC_HOURLY.empty_table()
-    table = con.execute(" union all ".join(parts) + " order by 1, 2, 3").arrow()
+    table = con.execute(" union all ".join(parts) + " order by 1, 2, 3").to_arrow_table()
     con.close()
     return schemas.conform(table, schemas.TRAFFIC_HOURLY)
 

@@ -39,6 +39,7 @@ def _run(args: argparse.Namespace) -> int:
         audit_budget=args.audit_budget,
         previous_extract=Path(args.previous_extract) if args.previous_extract else None,
         beam_args=tuple(args.beam_arg or ()),
+        embedding=args.embedding,
     )
     if args.demo_key and not os.environ.get("TRIAGE_PSEUDONYM_KEY"):
         print(
@@ -159,6 +160,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="residual personal-data findings tolerated by the audit before the "
         "run fails and publishes nothing (default 0)",
+    )
+    run.add_argument(
+        "--embedding",
+        choices=("static", "transformer"),
+        default="static",
+        help="sentence embeddings: static (a table distilled once from the installed "
+        "all-MiniLM-L6-v2, about 100x faster; default) or transformer (the full model)",
     )
     run.add_argument(
         "--demo-key",

@@ -135,7 +135,9 @@ def build_pipeline(
     )
     unique = redacted | "DropDuplicateReports" >> DropDuplicateReports()
     with_symptoms = unique | "DetectSymptoms" >> DetectSymptoms()
-    embedded = with_symptoms | "EmbedReports" >> EmbedReports(batch_size=opts.embed_batch)
+    embedded = with_symptoms | "EmbedReports" >> EmbedReports(
+        batch_size=opts.embed_batch, backend=opts.embedding
+    )
     clustered = embedded | "ClusterReports" >> ClusterReports(previous, opts.random_state)
     routing = p | "ReadRouting" >> ReadRouting(input_dir, opts.key, dims)
     joined = (clustered[REPORTS], routing) | "JoinRouting" >> JoinRouting(dims)

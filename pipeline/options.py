@@ -43,6 +43,7 @@ class RunOptions:
     beam_args: tuple[str, ...] = ()
     redaction_batch: int = 64
     embed_batch: int = 256
+    embedding: str = "static"  # static (distilled MiniLM table) | transformer (full MiniLM)
     random_state: int = 0
 
     def describe(self) -> str:

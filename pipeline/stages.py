@@ -46,15 +46,16 @@ class _RedactBatch(beam.DoFn):
             texts += [rec["comment"], rec["response_excerpt"]]
         redacted = self.redactor.redact_batch(texts)
         counts: Counter[str] = Counter()
-        findings: Counter[str] = Counter()
+        for r in redacted:
+            counts.update(r.counts)
+        # The independent audit also looks for the batch's own raw ids: a user pasting their
+        # account or request id into a comment is the realistic leak.
+        raw_ids = {
+            v for rec in batch for v in (rec["user_id"], rec["session_id"], rec["request_id"]) if v
+        }
+        findings = audit_texts([r.text for r in redacted], raw_ids).counts
         for i, rec in enumerate(batch):
             comment, response = redacted[2 * i], redacted[2 * i + 1]
-            counts.update(comment.counts)
-            counts.update(response.counts)
-            raw_ids = [v for v in (rec["user_id"], rec["session_id"], rec["request_id"]) if v]
-            # The independent audit sees each record's own raw ids: a user pasting their
-            # account or request id into the comment is the realistic leak.
-            findings.update(audit_texts([comment.text, response.text], raw_ids).counts)
             yield (
                 REPORTS,
                 {
@@ -157,13 +158,22 @@ class DetectSymptoms(beam.PTransform):
 
 
 class _EmbedBatch(beam.DoFn):
-    def __init__(self, batch_size: int):
+    def __init__(self, batch_size: int, backend: str):
         self.batch_size = batch_size
+        self.backend = backend
 
     def setup(self):
         from clustering import Embedder
 
-        self.embedder = Embedder(batch_size=self.batch_size)
+        if self.backend == "static":
+            # Distilled once from the installed MiniLM into a local cache (no data in it).
+            from clustering.static import cached_static_dir
+
+            self.embedder = Embedder(
+                batch_size=self.batch_size, backend="static", static_dir=cached_static_dir()
+            )
+        else:
+            self.embedder = Embedder(batch_size=self.batch_size)
         self.progress = Progress("embed")
 
     def process(self, batch: list[dict]):
@@ -185,15 +195,16 @@ class _EmbedBatch(beam.DoFn):
 class EmbedReports(beam.PTransform):
     """Records with symptoms -> records with a sentence embedding (float32, L2-normalised)."""
 
-    def __init__(self, batch_size: int = 256):
+    def __init__(self, batch_size: int = 256, backend: str = "static"):
         super().__init__()
         self.batch_size = batch_size
+        self.backend = backend
 
     def expand(self, reports):
         return (
             reports
             | "Batch" >> beam.BatchElements(min_batch_size=16, max_batch_size=self.batch_size)
-            | "Embed" >> beam.ParDo(_EmbedBatch(self.batch_size))
+            | "Embed" >> beam.ParDo(_EmbedBatch(self.batch_size, self.backend))
         )
 
 
