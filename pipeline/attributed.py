@@ -54,6 +54,7 @@ def build_tables(
     deploys: list[dict],
     dimensions: list[str],
     min_users: int = 5,
+    previous_first_seen: dict | None = None,
 ) -> dict[str, pa.Table]:
     """reports, clusters, attributions, suspects and cluster_timeseries for one run."""
     from joins import attribute, cluster_timeseries, sticky_concentration, suspect_deploys
@@ -74,6 +75,9 @@ def build_tables(
         first[cid] = min(first.get(cid, hour), hour)
         last[cid] = max(last.get(cid, hour), hour)
         symptom_counts[cid].update(r.get("symptoms") or [])
+    for cid, seen in (previous_first_seen or {}).items():
+        if cid in first and seen is not None:
+            first[cid] = min(first[cid], seen)
     published = {cid for cid in n_reports if len(users[cid]) >= min_users}
 
     for r in records:

@@ -45,7 +45,10 @@ def cluster_all(
         c = emb[labels == k].mean(axis=0)
         centroids.append(c / (np.linalg.norm(c) or 1.0))
     centroid_arr = np.stack(centroids) if centroids else np.zeros((0, emb.shape[1]), np.float32)
-    ids = assign_stable_ids(centroid_arr, previous)
+    # New ids hash from the data's last day, so an unrelated cluster of another day never
+    # reuses an old id, and the same input still gives the same ids.
+    last_day = max(r["submitted_hour"] for r in records).strftime("%Y-%m-%d")
+    ids = assign_stable_ids(centroid_arr, previous, namespace=last_day)
     id_of = dict(zip(found, ids, strict=True))
     info = {
         BACKGROUND_ID: {

@@ -8,6 +8,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from pipeline import dashboard_cmd, query_cmd, schedule_cmd
+
 
 def _timestamp(value: str) -> datetime:
     from pipeline.validate import parse_timestamp
@@ -53,8 +55,13 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"triage run: {opts.input_dir} -> {opts.output_dir} (runner {opts.runner})", file=sys.stderr
     )
+    from pipeline.lock import RunLocked
+
     try:
         result = job.run(opts)
+    except RunLocked as exc:  # another run holds OUT: skipped, not failed
+        print(f"triage run: skipped: {exc}", file=sys.stderr)
+        return exc.exit_code
     except (TriageError, MissingPseudonymKeyError, InvalidPseudonymKeyError) as exc:
         raise CliError(str(exc)) from None
     print(summary.render(result, top=args.top))
@@ -80,8 +87,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    __import__("pipeline.query_cmd").query_cmd.register(sub)  # triage query
-    __import__("pipeline.schedule_cmd").schedule_cmd.register(sub)  # triage schedule
+    query_cmd.register(sub)
+    schedule_cmd.register(sub)
     ev = sub.add_parser(
         "evaluate",
         help="score an extract against a replay's truth folder",
@@ -182,4 +189,4 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="clusters shown in the final summary (default 10)",
     )
     run.set_defaults(func=_run)
-    __import__("pipeline.dashboard_cmd", fromlist=["register"]).register(sub)
+    dashboard_cmd.register(sub)

@@ -145,6 +145,20 @@ def previous_centroids(path: Path | None) -> dict | None:
     return {cid: np.asarray(c, dtype=np.float32) for cid, c in rows}
 
 
+def previous_first_seen(path: Path | None) -> dict | None:
+    """{cluster_id: first_seen} of a previous extract's clusters: a cluster that keeps its id
+    keeps its onset even when the earliest reports left this run's window."""
+    if path is None:
+        return None
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return dict(con.execute("select cluster_id, first_seen from clusters").fetchall())
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
 def _label_audit(clusters: pa.Table) -> dict:
     from redaction import audit_texts
 

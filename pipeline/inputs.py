@@ -7,8 +7,9 @@ records stay inside the worker until `RedactReports` (no shuffle of raw text).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -22,6 +23,7 @@ from pipeline.validate import parse_feedback_line, parse_timestamp
 
 REPORTS = "reports"
 QUARANTINE = "quarantine"
+_PARTITION = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 OUT_OF_WINDOW = "out_of_window"
 
 
@@ -36,6 +38,27 @@ def list_files(pattern: str) -> list[str]:
     for result in FileSystems.match(patterns):
         found.update(m.path for m in result.metadata_list)
     return sorted(found)
+
+
+def prune_partitions(paths: list[str], since: datetime | None, until: datetime | None) -> list[str]:
+    """Drop files in ``date=YYYY-MM-DD`` folders that lie wholly outside [since, until].
+
+    One day of slack on each side keeps a report whose export landed in the neighbouring
+    day's partition; files outside date partitions are always kept. The job still filters
+    each report by its timestamp: pruning only saves reading (and quarantining) old files.
+    """
+    lo = (since - timedelta(days=1)).date() if since else None
+    hi = (until + timedelta(days=1)).date() if until else None
+    kept = []
+    for path in paths:
+        parts = path.replace("\\", "/").split("/")
+        m = _PARTITION.match(parts[-2]) if len(parts) >= 2 else None
+        if m:
+            d = date.fromisoformat(m.group(1))
+            if (lo and d < lo) or (hi and d > hi):
+                continue
+        kept.append(path)
+    return kept
 
 
 class _ParseFeedbackFile(beam.DoFn):
@@ -94,7 +117,9 @@ class ReadFeedback(beam.PTransform):
         self.until = until
 
     def expand(self, pbegin):
-        files = list_files(f"{self.input_dir}/feedback/*.jsonl")
+        files = prune_partitions(
+            list_files(f"{self.input_dir}/feedback/*.jsonl"), self.since, self.until
+        )
         tagged = (
             pbegin
             | "ListFeedbackFiles" >> beam.Create(files)
@@ -135,14 +160,25 @@ class _KeyRoutingRows(beam.DoFn):
 class ReadRouting(beam.PTransform):
     """routing/*.parquet -> (request_pseudonym, {ts, dimension: value}) pairs."""
 
-    def __init__(self, input_dir: str, key: KeySource, dimensions: list[str]):
+    def __init__(
+        self,
+        input_dir: str,
+        key: KeySource,
+        dimensions: list[str],
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ):
         super().__init__()
         self.input_dir = input_dir.rstrip("/")
         self.key = key
         self.dimensions = dimensions
+        self.since = since
+        self.until = until
 
     def expand(self, pbegin):
-        files = list_files(f"{self.input_dir}/routing/*.parquet")
+        files = prune_partitions(
+            list_files(f"{self.input_dir}/routing/*.parquet"), self.since, self.until
+        )
         return (
             pbegin
             | "ListRoutingFiles" >> beam.Create(files)

@@ -48,26 +48,49 @@ from pipeline.stages import (
 
 
 class _Attribute(beam.DoFn):
-    def __init__(self, input_dir: str, dimensions: list[str], min_users: int):
+    def __init__(
+        self,
+        input_dir: str,
+        dimensions: list[str],
+        min_users: int,
+        previous_first_seen: dict | None = None,
+    ):
         self.input_dir = input_dir
         self.dimensions = dimensions
         self.min_users = min_users
+        self.previous_first_seen = previous_first_seen or {}
 
     def process(self, records, cluster_info):
         traffic = read_table_dir(self.input_dir, "traffic")
         deploys = read_deploys(self.input_dir)
-        yield build_tables(records, cluster_info, traffic, deploys, self.dimensions, self.min_users)
+        yield build_tables(
+            records,
+            cluster_info,
+            traffic,
+            deploys,
+            self.dimensions,
+            self.min_users,
+            self.previous_first_seen,
+        )
 
 
 class AttributeClusters(beam.PTransform):
     """Joined, clustered reports -> the extract's tables (attributions, suspects, ...)."""
 
-    def __init__(self, input_dir: str, dimensions: list[str], min_users: int, cluster_info):
+    def __init__(
+        self,
+        input_dir: str,
+        dimensions: list[str],
+        min_users: int,
+        cluster_info,
+        previous_first_seen: dict | None = None,
+    ):
         super().__init__()
         self.input_dir = input_dir
         self.dimensions = dimensions
         self.min_users = min_users
         self.cluster_info = cluster_info
+        self.previous_first_seen = previous_first_seen
 
     def expand(self, reports):
         return (
@@ -75,7 +98,9 @@ class AttributeClusters(beam.PTransform):
             | "Gather" >> beam.combiners.ToList()
             | "RankCauses"
             >> beam.ParDo(
-                _Attribute(self.input_dir, self.dimensions, self.min_users),
+                _Attribute(
+                    self.input_dir, self.dimensions, self.min_users, self.previous_first_seen
+                ),
                 cluster_info=beam.pvalue.AsSingleton(self.cluster_info),
             )
         )
@@ -125,7 +150,12 @@ def _count(pcoll, label: str):
 
 
 def build_pipeline(
-    p: beam.Pipeline, opts: RunOptions, staging: str, dims: list[str], previous: dict | None
+    p: beam.Pipeline,
+    opts: RunOptions,
+    staging: str,
+    dims: list[str],
+    previous: dict | None,
+    previous_first_seen: dict | None = None,
 ) -> None:
     """Compose every stage onto ``p``; see the module docstring for the flow."""
     input_dir = str(opts.input_dir)
@@ -139,10 +169,10 @@ def build_pipeline(
         batch_size=opts.embed_batch, backend=opts.embedding
     )
     clustered = embedded | "ClusterReports" >> ClusterReports(previous, opts.random_state)
-    routing = p | "ReadRouting" >> ReadRouting(input_dir, opts.key, dims)
+    routing = p | "ReadRouting" >> ReadRouting(input_dir, opts.key, dims, opts.since, opts.until)
     joined = (clustered[REPORTS], routing) | "JoinRouting" >> JoinRouting(dims)
     tables = joined | "AttributeClusters" >> AttributeClusters(
-        input_dir, dims, opts.min_users, clustered[CLUSTER_INFO]
+        input_dir, dims, opts.min_users, clustered[CLUSTER_INFO], previous_first_seen
     )
 
     counts = (
@@ -193,13 +223,14 @@ def run(opts: RunOptions) -> extract.RunSummary:
     opts.key.resolve()  # fail fast, before any work, when the key is missing
     dims = routing_dimensions(str(opts.input_dir))
     previous = extract.previous_centroids(opts.previous_extract)
+    previous_first_seen = extract.previous_first_seen(opts.previous_extract)
     # One run per OUT at a time: a second one raises lock.RunLocked (exit 75) before any work.
     run_lock = RunLock(Path(opts.output_dir)).acquire()
     staging = extract.new_staging(Path(opts.output_dir))
     runner, beam_options = _runner(opts)
     try:
         with beam.Pipeline(runner=runner, options=beam_options) as p:
-            build_pipeline(p, opts, str(staging), dims, previous)
+            build_pipeline(p, opts, str(staging), dims, previous, previous_first_seen)
         return extract.publish(opts, staging, started, time.monotonic() - t0)
     finally:
         extract.remove_staging(staging)

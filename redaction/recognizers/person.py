@@ -51,6 +51,7 @@ def _is_error_line(text: str, start: int) -> bool:
 
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,6}s?$")
 _LINE_START = re.compile(r"[^\n]*$")
+_OPEN_PARAMS = re.compile(r"[\w$>]\([^()]*$")
 
 
 def looks_like_code_or_foreign(text: str, start: int, end: int) -> bool:
@@ -86,7 +87,8 @@ def looks_like_code_or_foreign(text: str, start: int, end: int) -> bool:
     before_text = line.group(0).rstrip() if line else ""
     if not before_text.endswith((":", "|", "<", ",")):
         return False
-    unclosed = before_text.rfind("(") > before_text.rfind(")")
+    # An unclosed "(" right after an identifier is a parameter list; a smiley ":(" is not.
+    unclosed = _OPEN_PARAMS.search(before_text) is not None
     return unclosed or before_text[:-1].rstrip().endswith((")", ">", "]"))
 
 

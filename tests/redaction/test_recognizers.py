@@ -107,3 +107,9 @@ def test_non_entities_are_left_alone(redactor, case, text):
     assert spans == [], (
         f"{case}: unexpected spans {[(s.entity_type, s.start, s.end) for s in spans]}"
     )
+
+
+def test_name_after_a_smiley_is_still_a_name(redactor):
+    out = redactor.redact("makes no sense :( Contact: Santiago Yamamoto <s.y@example.org>")
+    assert out.counts.get("PERSON") == 1, out.counts
+    assert "Yamamoto" not in out.text
