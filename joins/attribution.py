@@ -38,22 +38,10 @@ import pyarrow.compute as pc
 
 from joins.columns import encode, hours_of
 from joins.stats import benjamini_hochberg, binomial_upper_tail
+from pipeline import schemas
 
-ATTRIBUTION_SCHEMA = pa.schema(
-    [
-        pa.field("cluster_id", pa.string(), nullable=False),
-        pa.field("dimension", pa.string(), nullable=False),
-        pa.field("value", pa.string(), nullable=False),
-        pa.field("reports", pa.int64(), nullable=False),
-        pa.field("users", pa.int64(), nullable=False),
-        pa.field("expected", pa.float64(), nullable=False),
-        pa.field("lift", pa.float64(), nullable=False),
-        pa.field("p_value", pa.float64(), nullable=False),
-        pa.field("q_value", pa.float64(), nullable=False),
-        pa.field("rank", pa.int64(), nullable=False),
-        pa.field("baseline", pa.string(), nullable=False),
-    ]
-)
+# The contract's table, from the one schema module (pyarrow only, no Beam).
+ATTRIBUTION_SCHEMA = schemas.ATTRIBUTIONS
 DETAIL_FIELDS = [
     pa.field("score", pa.float64(), nullable=False),
     pa.field("user_equivalent", pa.float64(), nullable=False),

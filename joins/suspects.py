@@ -13,17 +13,10 @@ import pyarrow.compute as pc
 from joins.attribution import SEP
 from joins.columns import HOUR_US, hours_of
 from joins.onset import onset_and_end
+from pipeline import schemas
 
-SUSPECTS_SCHEMA = pa.schema(
-    [
-        pa.field("cluster_id", pa.string(), nullable=False),
-        pa.field("deploy_id", pa.string(), nullable=False),
-        pa.field("started_at", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("onset", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("score", pa.float64(), nullable=False),
-        pa.field("reason", pa.string()),
-    ]
-)
+# The contract's table, from the one schema module (pyarrow only, no Beam).
+SUSPECTS_SCHEMA = schemas.SUSPECTS
 SCOPE_FIELDS: tuple[str, ...] = ("platform", "hardware", "server_pool", "model")
 _ROLLBACK_OF = re.compile(r"rollback of\s+([^\s,;:()]+)", re.IGNORECASE)
 

@@ -7,16 +7,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from joins.columns import encode, hour_timestamps, hours_of
+from pipeline import schemas
 
-TIMESERIES_SCHEMA = pa.schema(
-    [
-        pa.field("cluster_id", pa.string(), nullable=False),
-        pa.field("hour", pa.timestamp("us", tz="UTC"), nullable=False),
-        pa.field("reports", pa.int64(), nullable=False),
-        pa.field("requests", pa.int64()),
-        pa.field("rate_per_million", pa.float64()),
-    ]
-)
+# The contract's table, from the one schema module (pyarrow only, no Beam).
+TIMESERIES_SCHEMA = schemas.CLUSTER_TIMESERIES
 
 
 def total_requests_by_hour(traffic: pa.Table) -> tuple[np.ndarray, np.ndarray]:
