@@ -81,3 +81,48 @@ def load_or_distill(model_path: str, static_dir: str | None = None, *, dim: int 
     if static_dir:
         model.save(static_dir)
     return model
+
+
+# Bump when the distillation recipe changes, so an old cached table is not reused.
+_RECIPE_VERSION = 1
+
+
+def cached_static_dir(cache_root: str | None = None, dim: int = 256) -> str:
+    """Directory holding the distilled static model, built once per machine and reused.
+
+    ``cache_root`` defaults to ``$TRIAGE_MODEL_CACHE`` or ``~/.cache/feedback-triage``. The
+    directory name carries the model, ``dim`` and the recipe version. Safe for several
+    processes at once (Beam workers calling it from ``DoFn.setup``): each builder writes into
+    its own temporary directory beside the target and publishes it with one atomic
+    ``os.rename``; a process that loses the race discards its copy and uses the winner's.
+    The cache holds only model weights derived from the installed package, never report data.
+    """
+    import shutil
+    import tempfile
+
+    if dim < 1:
+        raise ValueError(f"dim must be >= 1, got {dim}")
+    root = Path(
+        cache_root
+        or os.environ.get("TRIAGE_MODEL_CACHE")
+        or Path.home() / ".cache" / "feedback-triage"
+    ).expanduser()
+    final = root / f"static-all-minilm-l6-v2-d{dim}-r{_RECIPE_VERSION}"
+    if (final / "modules.json").exists():
+        return str(final)
+    root.mkdir(parents=True, exist_ok=True)
+    from clustering.embed import default_model_path
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
+    try:
+        model = load_or_distill(default_model_path(), None, dim=dim)
+        model.save(str(tmp))
+        try:
+            os.rename(tmp, final)  # atomic on one filesystem; fails if final already exists
+        except OSError:
+            if not (final / "modules.json").exists():
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return str(final)
