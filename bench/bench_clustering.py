@@ -3,7 +3,8 @@
 Usage (other work shares the 2 CPU cores of this machine: timings are indicative):
   .venv/bin/triage simulate --scenario postmortem --output /tmp/replay --seed 2 --scale 0.5
   .venv/bin/python bench/bench_clustering.py detect  --replay /tmp/replay
-  .venv/bin/python bench/bench_clustering.py cluster --replay /tmp/replay --backend static
+  .venv/bin/python bench/bench_clustering.py cluster --replay /tmp/r1 /tmp/r2 --backend static \
+      --embed text --emb-cache /tmp/embcache   # variants x seeds; embeddings cached in /tmp
   .venv/bin/python bench/bench_clustering.py speed   --replay /tmp/replay
   .venv/bin/python bench/bench_clustering.py scale   --replay /tmp/replay --sizes 20000 100000
 
@@ -117,8 +118,12 @@ def _features(recs: list[dict]) -> tuple[list[str], list[list[str]]]:
     return texts, syms
 
 
-def evaluate_labels(causes: list[str], labels) -> dict:  # noqa: ANN001
-    """Per bug: coverage (share of its reports in its best cluster) and that cluster's purity."""
+def evaluate_labels(causes: list[str], labels, informative=None) -> dict:  # noqa: ANN001
+    """Per bug: coverage (share of its reports in its best cluster) and that cluster's purity.
+
+    ``informative`` (bool per report: a comment or a symptom) adds ``coverage_informative``:
+    the same count over the bug's reports that carry any text signal at all.
+    """
     import numpy as np
     from sklearn.metrics import adjusted_rand_score
 
@@ -137,6 +142,12 @@ def evaluate_labels(causes: list[str], labels) -> dict:  # noqa: ANN001
             "cluster": int(best),
             "n": int(m.sum()),
         }
+        if informative is not None:
+            inf = m & np.asarray(informative)
+            res[bug]["n_informative"] = int(inf.sum())
+            res[bug]["coverage_informative"] = round(
+                int(np.sum(labels[inf] == best)) / max(int(inf.sum()), 1), 3
+            )
     res["ari"] = round(float(adjusted_rand_score(y, labels)), 4)
     res["n_clusters"] = int(labels.max() + 1)
     res["noise_share"] = round(float((labels < 0).mean()), 3)
@@ -145,25 +156,125 @@ def evaluate_labels(causes: list[str], labels) -> dict:  # noqa: ANN001
     return res
 
 
-def cmd_cluster(args: argparse.Namespace) -> None:
-    from clustering import Embedder, cluster_reports, label_clusters, symptom_matrix
+def _embeddings(args: argparse.Namespace, replay: str, texts: list[str]):  # noqa: ANN202
+    """Embeddings of ``texts``, cached under ``--emb-cache`` (synthetic replay text only)."""
+    import hashlib
 
-    recs, truth = load_reports(args.replay)
-    texts, syms = _features(recs)
-    emb = Embedder(backend=args.backend, max_seq_length=args.max_seq_length, num_threads=2).encode(
-        texts
-    )
+    import numpy as np
+
+    from clustering import Embedder
+
+    key = hashlib.sha256(
+        json.dumps(
+            [os.path.abspath(replay), args.backend, args.embed, args.max_seq_length]
+        ).encode()
+    ).hexdigest()[:16]
+    path = Path(args.emb_cache) / f"{key}.npy" if args.emb_cache else None
+    if path is not None and path.exists():
+        return np.load(path), None
+    kw = {"static_dir": _static_dir()} if args.backend == "static" else {}
+    e = Embedder(backend=args.backend, max_seq_length=args.max_seq_length, num_threads=2, **kw)
     t0 = time.perf_counter()
-    kw = json.loads(args.params)
-    labels = cluster_reports(emb, symptom_matrix(syms), **kw)
+    emb = e.encode(texts)
     dt = time.perf_counter() - t0
-    res = evaluate_labels([truth[r["report_id"]]["cause"] for r in recs], labels)
-    names = label_clusters(texts, labels, syms)
-    res["labels_of_bug_clusters"] = {
-        bug: names.get(res[bug]["cluster"]) for bug in BUGS if res[bug]["cluster"] is not None
-    }
-    res.update(backend=args.backend, params=kw, cluster_s=round(dt, 2), reports=len(recs))
-    save(f"cluster_{args.backend}", res)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, emb)
+    return emb, dt
+
+
+def _static_dir() -> str:
+    from clustering.static import cached_static_dir
+
+    return cached_static_dir()
+
+
+def overcluster_merge(emb, sym, *, mcs: int = 10, ms: int = 3, thr: float = 0.9):  # noqa: ANN001, ANN201
+    """The over-cluster-then-merge alternative that was measured (not the library default).
+
+    Small HDBSCAN micro-clusters (min_cluster_size ``mcs``), their centroids merged by
+    average-linkage agglomeration at Euclidean distance ``thr``; noise points join the nearest
+    micro-cluster when within 1.5x its 90th-percentile radius; merged clusters under 1% -> -1.
+    """
+    import numpy as np
+    from sklearn.cluster import HDBSCAN, AgglomerativeClustering
+
+    from clustering.cluster import reduce_features
+
+    x = reduce_features(emb, sym, n_components=16, symptom_weight=1.0)
+    z = x[:, :16] / np.maximum(np.linalg.norm(x[:, :16], axis=1, keepdims=True), 1e-9)
+    x = np.hstack([z, x[:, 16:]])
+    lab = HDBSCAN(min_cluster_size=mcs, min_samples=ms, copy=True).fit_predict(x)
+    ids = np.unique(lab[lab >= 0])
+    cent = np.vstack([x[lab == i].mean(0) for i in ids])
+    rad = np.array(
+        [np.quantile(np.linalg.norm(x[lab == i] - cent[j], axis=1), 0.9) for j, i in enumerate(ids)]
+    )
+    merged = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=thr, linkage="average"
+    ).fit_predict(cent)
+    out = np.full(len(x), -1)
+    for j, i in enumerate(ids):
+        out[lab == i] = merged[j]
+    noise = np.flatnonzero(lab < 0)
+    if len(noise):
+        dist = np.linalg.norm(x[noise, None, :] - cent[None], axis=2)
+        j = dist.argmin(1)
+        ok = dist[np.arange(len(noise)), j] <= 1.5 * rad[j]
+        out[noise[ok]] = merged[j[ok]]
+    sizes = np.bincount(out[out >= 0])
+    out[np.isin(out, np.flatnonzero(sizes < max(10, len(x) // 100)))] = -1
+    return out
+
+
+VARIANTS = {
+    # name: (callable(emb, sym) -> labels) built lazily in cmd_cluster
+    "default": {},
+    "previous_defaults": {"symptom_groups": None, "symptom_merge_share": None},
+    "groups_no_merge": {"symptom_merge_share": None},
+    "leaf_mcs100": {"selection": "leaf", "min_cluster_size": 100},
+    "pca64": {"n_components": 64},
+    "overcluster_merge": None,
+}
+
+
+def cmd_cluster(args: argparse.Namespace) -> None:
+    import numpy as np
+
+    from clustering import cluster_reports, embedding_text, label_clusters, symptom_matrix
+
+    out: dict = {}
+    for replay in args.replay:
+        recs, truth = load_reports(replay)
+        texts, syms = _features(recs)
+        if args.embed == "comment":  # comment only, no symptom words
+            texts = [embedding_text(_s(r.get("comment")), None, []) for r in recs]
+        emb, embed_s = _embeddings(args, replay, texts)
+        causes = [truth[r["report_id"]]["cause"] for r in recs]
+        informative = [
+            bool((_s(r.get("comment")) or "").strip()) or bool(s)
+            for r, s in zip(recs, syms, strict=True)
+        ]
+        sym = symptom_matrix(syms)
+        per: dict = {"reports": len(recs), "embed_s": embed_s}
+        for name in args.variants:
+            kw = VARIANTS[name]
+            t0 = time.perf_counter()
+            labels = overcluster_merge(emb, sym) if kw is None else cluster_reports(emb, sym, **kw)
+            dt = time.perf_counter() - t0
+            res = evaluate_labels(causes, labels, np.array(informative))
+            if name == "default":
+                names = label_clusters(texts, labels, syms)
+                res["labels_of_bug_clusters"] = {
+                    bug: names.get(res[bug]["cluster"])
+                    for bug in BUGS
+                    if res[bug]["cluster"] is not None
+                }
+            res.update(params=kw, cluster_s=round(dt, 2))
+            per[name] = res
+            print(replay, name, json.dumps({b: res[b] for b in BUGS}), res["ari"], flush=True)
+        out[replay] = per
+    save(f"cluster_{args.backend}_{args.embed}", out)
 
 
 def cmd_speed(args: argparse.Namespace) -> None:
@@ -249,11 +360,13 @@ def main() -> None:
     sub = p.add_subparsers(dest="cmd", required=True)
     for name in ("detect", "cluster", "speed", "scale", "_scale_one"):
         sp = sub.add_parser(name)
-        sp.add_argument("--replay", required=True)
+        sp.add_argument("--replay", required=True, nargs="+" if name == "cluster" else None)
         if name == "cluster":
             sp.add_argument("--backend", default="static")
             sp.add_argument("--max-seq-length", type=int, default=128)
-            sp.add_argument("--params", default="{}")
+            sp.add_argument("--embed", choices=("text", "comment"), default="text")
+            sp.add_argument("--emb-cache", default=None, help="dir to cache embeddings (/tmp)")
+            sp.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
         if name == "speed":
             sp.add_argument("--n", type=int, default=1000)
             sp.add_argument("--lengths", type=int, nargs="+", default=[256, 128, 64])

@@ -133,3 +133,37 @@ def test_stable_ids_threshold_and_bad_input() -> None:
     assert ids[2] == "old" and "old" not in ids[:2]
     with pytest.raises(ValueError):
         assign_stable_ids(a, {"old": np.ones(5)})
+
+
+def test_symptom_groups_collapse_corruption_columns() -> None:
+    from clustering.cluster import group_symptoms
+
+    m = symptom_matrix([["unexpected_script"], ["code_syntax_error"], ["repetition"], []])
+    g = group_symptoms(m)
+    assert g.shape == (4, 3)
+    assert g[:, 0].tolist() == [1, 1, 0, 0] and g[2].tolist() == [0, 1, 0]
+    np.testing.assert_array_equal(group_symptoms(m, None), m)
+    with pytest.raises(ValueError):
+        group_symptoms(m, [("unexpected_script", "no_such_symptom")])
+
+
+def test_one_failure_family_is_one_cluster_whatever_the_comment() -> None:
+    # Two semantically distinct groups whose responses show the two corruption symptoms (a
+    # foreign-script token in prose, a syntax error in code): one cluster by default; with the
+    # symptoms kept apart and no symptom merge, two.
+    x, _, truth = _groups(seed=4)
+    syms = [
+        ["unexpected_script"] if t == 0 else ["code_syntax_error"] if t == 1 else [] for t in truth
+    ]
+    s = symptom_matrix(syms)
+    merged = cluster_reports(x, s, min_cluster_size=30)
+    corrupt = truth <= 1
+    corrupt &= truth >= 0
+    values, counts = np.unique(merged[corrupt], return_counts=True)
+    assert values[np.argmax(counts)] >= 0 and counts.max() / corrupt.sum() >= 0.9, counts.tolist()
+    assert np.mean(merged[truth == 2] == values[np.argmax(counts)]) < 0.1
+    apart = cluster_reports(
+        x, s, min_cluster_size=30, symptom_groups=None, symptom_merge_share=None
+    )
+    best = [np.bincount(apart[truth == g][apart[truth == g] >= 0]).argmax() for g in (0, 1)]
+    assert best[0] != best[1]
