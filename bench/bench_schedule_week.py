@@ -170,7 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         seen = [(d["day"], d["bugs"][bug]) for d in per_day if bug in d["bugs"]]
         ids = sorted({b["cluster_id"] for _, b in seen})
         firsts = sorted({b["first_seen"] for _, b in seen})
+        onsets = sorted({b["suspect_onset"] for _, b in seen if b.get("suspect_onset")})
         stability[bug] = {
+            "detected_onsets": onsets,
+            "keeps_detected_onset": len(onsets) == 1,
             "days_found": len(seen),
             "distinct_ids": len(ids),
             "distinct_first_seen": len(firsts),
@@ -252,9 +255,16 @@ def render_md(r: dict) -> str:
         lines.append(
             f"| {d['day']} | {d['reports']} | {d['seconds']:.0f} | " + " | ".join(cells) + " |"
         )
-    lines += ["", "| bug | days found | keeps id | keeps onset (first_seen) |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "| bug | days found | keeps id | keeps first_seen | keeps detected onset | onsets |",
+        "|---|---|---|---|---|---|",
+    ]
     for bug, s in r["stability"].items():
-        lines.append(f"| {bug} | {s['days_found']} | {s['keeps_id']} | {s['keeps_onset']} |")
+        lines.append(
+            f"| {bug} | {s['days_found']} | {s['keeps_id']} | {s['keeps_onset']} | "
+            f"{s['keeps_detected_onset']} | {', '.join(o[:13] for o in s['detected_onsets'])} |"
+        )
     rr = r["rerun"]
     lines += [
         "",
