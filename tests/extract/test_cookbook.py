@@ -77,7 +77,7 @@ def check_top_problems(con, rows):
 
 def check_new_since(con, rows):
     assert rows
-    assert all(r["first_seen"] >= ts("2025-08-25T00:00:00") for r in rows)
+    assert all(r["onset"] >= ts("2025-08-25T00:00:00") for r in rows)
     assert any(CORRUPTION_CAUSE in (r["cause_1"] or "") for r in rows)
 
 
