@@ -1,5 +1,6 @@
 """The same job on a real distributed engine (Beam's Dask runner on a local dask.distributed
-cluster with worker processes) gives the same extract as the local runner."""
+cluster with worker processes) and the multi-process local mode give the same extract as the
+in-process local runner."""
 
 from __future__ import annotations
 
@@ -44,12 +45,16 @@ def test_dask_runner_matches_local_runner(tiny_replay, tmp_path, monkeypatch):
     assert dask.returncode == 0, dask.stderr[-3000:]
     local = run_triage(tiny_replay, tmp_path / "local")
     assert local.returncode == 0, local.stderr[-3000:]
-    a = duckdb.connect(str(tmp_path / "dask/triage.duckdb"), read_only=True)
+    # The multi-process local mode (one SDK worker process per core) gives the same too.
+    multi = run_triage(
+        tiny_replay, tmp_path / "multi", "--runner", "multiprocess", "--workers", "2"
+    )
+    assert multi.returncode == 0, multi.stderr[-3000:]
     b = duckdb.connect(str(tmp_path / "local/triage.duckdb"), read_only=True)
-    assert a.execute("select count(*) from reports").fetchone()[0] > 300
-    for table in TABLES:
-        assert (
-            a.execute(f"select * from {table}").fetchall()
-            == b.execute(f"select * from {table}").fetchall()
-        ), table
+    assert b.execute("select count(*) from reports").fetchone()[0] > 300
+    for other in ("dask", "multi"):
+        a = duckdb.connect(str(tmp_path / other / "triage.duckdb"), read_only=True)
+        for table in TABLES:
+            got = a.execute(f"select * from {table}").fetchall()
+            assert got == b.execute(f"select * from {table}").fetchall(), (other, table)
     assert os.environ["TRIAGE_PSEUDONYM_KEY"] == TEST_KEY
