@@ -75,7 +75,8 @@ class PhoneFormatRecognizer(RegexSpanRecognizer):
         SpanPattern("nanp dashed", re.compile(r"(?<![\w.\-/])\d{3}-\d{3}-\d{4}(?![\w\-])"), 0.5),
         SpanPattern(
             "international",
-            re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .\-]\(?\d{1,5}\)?){1,5}(?![\w\-])"),
+            # Groups up to 8 digits: "+44 7607 357164", "+49 151 51820670".
+            re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .\-]\(?\d{1,8}\)?){1,5}(?![\w\-])"),
             0.6,
         ),
         SpanPattern(

@@ -113,3 +113,10 @@ def test_name_after_a_smiley_is_still_a_name(redactor):
     out = redactor.redact("makes no sense :( Contact: Santiago Yamamoto <s.y@example.org>")
     assert out.counts.get("PERSON") == 1, out.counts
     assert "Yamamoto" not in out.text
+
+
+def test_international_numbers_libphonenumber_calls_invalid_are_still_phones(redactor):
+    # +44 76xx is a pager range libphonenumber rejects; people still write such numbers.
+    for text in ('"phone": "+44 7607 357164"', "Call me on +49 151 51820670, please"):
+        out = redactor.redact(text)
+        assert out.counts.get("PHONE_NUMBER") == 1, out.counts
