@@ -83,6 +83,7 @@ def suspect_deploys(
     alpha: float = 0.05,
     unscoped_evidence: float = 0.1,
     max_suspects: int = 5,
+    unaligned_max_rank: int = 1,
     min_size: int = 3,
     penalty: float | None = None,
 ) -> pa.Table:
@@ -105,6 +106,10 @@ def suspect_deploys(
       that matches nothing but does not conflict (e.g. unscoped) gets ``unscoped_evidence``.
     - time: 1 - lag / (2 * window), from 1 (at the change point) to 0.5 (window's edge).
     - step: 1 for the onset, 0.5 for a later upward change point.
+    - a deploy whose id is attributed at rank <= ``unaligned_max_rank`` (the cluster's leading
+      evidence) but that lines up with no change point is still listed,
+      scored ``evidence * 0.25 * (1 + rollback)``, its onset the cluster's first report
+      after it started, and the reason says no change point lines up.
     - rollback: ``rollback_bonus`` when a rollback of this deploy ("Rollback of <id>" in the
       description) started within ``rollback_window_hours`` of the cluster's end; half of it
       for a rollback without an id (component contains "rollback") whose scope does not
@@ -160,17 +165,54 @@ def suspect_deploys(
                     + ([rb_why] if rb_why else [])
                 )
                 if dep["deploy_id"] not in best or score > best[dep["deploy_id"]]["score"]:
-                    best[dep["deploy_id"]] = {
-                        "cluster_id": cluster,
-                        "deploy_id": dep["deploy_id"],
-                        "started_at": dep["started_at"],
-                        "onset": int(onset_h) * HOUR_US,
-                        "score": score,
-                        "reason": reason,
-                    }
+                    best[dep["deploy_id"]] = _row(cluster, dep, onset_h, score, reason)
+        _add_unaligned(best, cluster, deps, rb_ids, attributed, hours[a:b], counts[a:b],
+                       rollbacks, end_h, rollback_window_hours, rollback_bonus,
+                       unaligned_max_rank)  # fmt: skip
         ranked = sorted(best.values(), key=lambda r: (-r["score"], r["deploy_id"]))
         rows += ranked[:max_suspects]
     return _to_table(rows)
+
+
+def _row(cluster: str, dep: dict, onset_h: float, score: float, reason: str) -> dict:
+    return {
+        "cluster_id": cluster,
+        "deploy_id": dep["deploy_id"],
+        "started_at": dep["started_at"],
+        "onset": int(onset_h) * HOUR_US,
+        "score": score,
+        "reason": reason,
+    }
+
+
+def _add_unaligned(
+    best, cluster, deps, rb_ids, attributed, hours, counts, rollbacks, end_h, rb_window, rb_bonus,
+    max_rank,
+) -> None:  # fmt: skip
+    """Deploys whose own id is an attributed value of rank <= ``max_rank`` but whose start
+    lines up with no change point (a small or background-mixed cluster often has none): the
+    reports were served by that release, which is evidence in itself. Scored at the weakest
+    time and step factors (0.5 * 0.5); "onset" is the cluster's first report hour after the
+    deploy started."""
+    for dep in deps:
+        if id(dep) in rb_ids or dep["deploy_id"] in best:
+            continue
+        ranks = [vals[dep["deploy_id"]] for vals in attributed.values() if dep["deploy_id"] in vals]
+        if not ranks or min(ranks) > max_rank:
+            continue
+        ev, why, _ = _evidence(dep, attributed)
+        after = np.flatnonzero((hours >= np.floor(dep["_h"])) & (counts > 0))
+        if after.size == 0:
+            continue
+        first_h = float(hours[after[0]])
+        rb, rb_why = _rollback_factor(dep, rollbacks, end_h, rb_window)
+        reason = "; ".join(
+            [*why, "no change point of the cluster's rate lines up with its start",
+             f"first report {first_h - dep['_h']:.1f} h after it started"]
+            + ([rb_why] if rb_why else [])
+        )  # fmt: skip
+        score = ev * 0.25 * (1.0 + rb_bonus * rb)
+        best[dep["deploy_id"]] = _row(cluster, dep, first_h, score, reason)
 
 
 def _rollback_factor(dep, rollbacks, end_h, window) -> tuple[float, str | None]:

@@ -90,6 +90,42 @@ def test_scope_and_id_matches_and_rollback_raise_the_score():
     assert got_late["cfg-0825"]["score"] == got["cfg-0825"]["score"]
 
 
+def test_a_deploy_named_by_an_attribution_is_a_suspect_without_a_change_point():
+    """A flat series (no change point near the deploy) still lists the deploy whose id is
+    attributed, below an aligned one, with a reason that says so; a scope-only match and a
+    deploy after the cluster's last report are not listed."""
+    h = lambda x: T0 + dt.timedelta(hours=x)  # noqa: E731
+    rng = np.random.default_rng(2)
+    hours = 200
+    flat = pa.table(
+        {
+            "cluster_id": ["bug"] * hours,
+            "hour": hour_timestamps(np.arange(hours) + int(T0.timestamp()) // 3600),
+            "reports": rng.poisson(np.full(hours, 0.5)).astype(np.int64),
+            "requests": np.full(hours, 1_000_000, np.int64),
+            "rate_per_million": np.zeros(hours),
+        }
+    )
+    deploys = [
+        {"deploy_id": "cfg-0825", "started_at": h(120), "component": "runtime_config"},
+        {"deploy_id": "tpu-misc", "started_at": h(121), "hardware": "tpu"},
+    ]
+    attr = ATTR.set_column(2, "value", pa.array(["tpu", "tpu & cfg-0825"]))
+    attr = attr.set_column(1, "dimension", pa.array(["hardware", "hardware & runtime_config"]))
+    got = {r["deploy_id"]: r for r in suspect_deploys(flat, attr, _deploys(deploys)).to_pylist()}
+    assert set(got) == {"cfg-0825"}
+    row = got["cfg-0825"]
+    assert "no change point" in row["reason"] and "runtime_config (rank 1)" in row["reason"]
+    assert h(120) <= row["onset"] <= h(130)
+    aligned = suspect_deploys(_series(onset=122, stop=160), attr, _deploys(deploys)).to_pylist()
+    aligned_score = {r["deploy_id"]: r["score"] for r in aligned}["cfg-0825"]
+    assert row["score"] < aligned_score
+    weaker = attr.set_column(9, "rank", pa.array([1, 3], pa.int64()))  # id only at rank 3
+    assert suspect_deploys(flat, weaker, _deploys(deploys)).num_rows == 0
+    late = [{"deploy_id": "cfg-0825", "started_at": h(hours + 5)}]
+    assert suspect_deploys(flat, attr, _deploys(late)).num_rows == 0
+
+
 def test_suspects_from_reports_end_to_end(builder, make_traffic):
     b = builder(seed=3)
     b.add("bug", 1, {}, (0, 100)).add("bug", 200, {}, (100, 150))
