@@ -5,6 +5,8 @@ Usage (other work shares the 2 CPU cores of this machine: timings are indicative
   .venv/bin/python bench/bench_clustering.py detect  --replay /tmp/replay
   .venv/bin/python bench/bench_clustering.py cluster --replay /tmp/r1 /tmp/r2 --backend static \
       --embed text --emb-cache /tmp/embcache   # variants x seeds; embeddings cached in /tmp
+  .venv/bin/python bench/bench_clustering.py ceiling --replay /tmp/r1 /tmp/r2 --backend static \
+      --emb-cache /tmp/embcache   # what any micro-cluster merge could reach per bug
   .venv/bin/python bench/bench_clustering.py speed   --replay /tmp/replay
   .venv/bin/python bench/bench_clustering.py scale   --replay /tmp/replay --sizes 20000 100000
 
@@ -277,6 +279,79 @@ def cmd_cluster(args: argparse.Namespace) -> None:
     save(f"cluster_{args.backend}_{args.embed}", out)
 
 
+def majority_ceiling(causes, x, *, mcs: int, ms: int) -> dict:  # noqa: ANN001
+    """Upper bound for any method that merges micro-clusters: per bug, the share of its reports
+    in HDBSCAN micro-clusters (noise attached by a 5-NN vote) where that bug is the majority.
+
+    A merge of micro-clusters cannot put more of a bug's reports in a cluster of purity
+    >= 0.5 than this, so coverage >= 0.8 at purity >= 0.8 needs this well above 0.8.
+    """
+    import numpy as np
+    from sklearn.cluster import HDBSCAN
+    from sklearn.neighbors import KNeighborsClassifier
+
+    y = np.asarray(causes)
+    lab = HDBSCAN(min_cluster_size=mcs, min_samples=ms, copy=True).fit_predict(x)
+    if (lab < 0).any() and (lab >= 0).any():
+        knn = KNeighborsClassifier(5).fit(x[lab >= 0], lab[lab >= 0])
+        lab = lab.copy()
+        lab[lab < 0] = knn.predict(x[lab < 0])
+    out: dict = {"micro_clusters": int(len(np.unique(lab)))}
+    for bug in BUGS:
+        m = y == bug
+        held = 0
+        for c in np.unique(lab):
+            sel = lab == c
+            if (y[sel] == bug).mean() > 0.5:
+                held += int((sel & m).sum())
+        out[bug] = round(held / max(int(m.sum()), 1), 3)
+    return out
+
+
+def cmd_ceiling(args: argparse.Namespace) -> None:
+    """What share of each bug's reports any micro-cluster merge could gather (see
+    :func:`majority_ceiling`), and how many carry no text signal or a non-Latin comment."""
+    import numpy as np
+    import regex
+
+    from clustering import embedding_text, symptom_matrix
+    from clustering.cluster import reduce_features
+
+    latin = regex.compile(r"\p{Script=Latin}")
+    letters = regex.compile(r"\p{L}")
+    out: dict = {}
+    for replay in args.replay:
+        recs, truth = load_reports(replay)
+        texts, syms = _features(recs)
+        if args.embed == "comment":
+            texts = [embedding_text(_s(r.get("comment")), None, []) for r in recs]
+        emb, _ = _embeddings(args, replay, texts)
+        causes = [truth[r["report_id"]]["cause"] for r in recs]
+        comments = [(_s(r.get("comment")) or "").strip() for r in recs]
+        per: dict = {"reports": len(recs), "signal": {}}
+        y = np.array(causes)
+        for bug in BUGS:
+            m = np.flatnonzero(y == bug)
+            no_signal = sum(1 for i in m if not comments[i] and not syms[i])
+            non_latin = sum(
+                1
+                for i in m
+                if comments[i]
+                and len(latin.findall(comments[i])) < 0.5 * len(letters.findall(comments[i]))
+            )
+            per["signal"][bug] = {
+                "no_comment_no_symptom": round(no_signal / len(m), 3),
+                "non_latin_comment": round(non_latin / len(m), 3),
+            }
+        x = reduce_features(emb, symptom_matrix(syms), symptom_weight=1.0)
+        for mcs, ms in ((5, 2), (10, 3), (20, 5)):
+            res = majority_ceiling(causes, x, mcs=mcs, ms=ms)
+            per[f"mcs{mcs}_ms{ms}"] = res
+            print(replay, args.backend, mcs, ms, json.dumps(res), flush=True)
+        out[replay] = per
+    save(f"ceiling_{args.backend}_{args.embed}", out)
+
+
 def cmd_speed(args: argparse.Namespace) -> None:
     from clustering import Embedder
 
@@ -358,14 +433,16 @@ def cmd_scale_one(args: argparse.Namespace) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("detect", "cluster", "speed", "scale", "_scale_one"):
+    for name in ("detect", "cluster", "ceiling", "speed", "scale", "_scale_one"):
         sp = sub.add_parser(name)
-        sp.add_argument("--replay", required=True, nargs="+" if name == "cluster" else None)
-        if name == "cluster":
+        many = name in ("cluster", "ceiling")
+        sp.add_argument("--replay", required=True, nargs="+" if many else None)
+        if many:
             sp.add_argument("--backend", default="static")
             sp.add_argument("--max-seq-length", type=int, default=128)
             sp.add_argument("--embed", choices=("text", "comment"), default="text")
             sp.add_argument("--emb-cache", default=None, help="dir to cache embeddings (/tmp)")
+        if name == "cluster":
             sp.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
         if name == "speed":
             sp.add_argument("--n", type=int, default=1000)
@@ -378,6 +455,7 @@ def main() -> None:
     {
         "detect": cmd_detect,
         "cluster": cmd_cluster,
+        "ceiling": cmd_ceiling,
         "speed": cmd_speed,
         "scale": cmd_scale,
         "_scale_one": cmd_scale_one,
