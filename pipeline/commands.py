@@ -27,10 +27,11 @@ def _run(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from pipeline.extract import TriageError
+    from pipeline.locations import as_location
     from pipeline.options import KeySource, RunOptions
 
     opts = RunOptions(
-        input_dir=Path(args.input),
+        input_dir=as_location(args.input),
         output_dir=Path(args.output),
         since=args.since,
         until=args.until,
@@ -42,6 +43,7 @@ def _run(args: argparse.Namespace) -> int:
         previous_extract=Path(args.previous_extract) if args.previous_extract else None,
         beam_args=tuple(args.beam_arg or ()),
         embedding=args.embedding,
+        staging_location=as_location(args.staging_location) if args.staging_location else None,
     )
     if args.demo_key and not os.environ.get("TRIAGE_PSEUDONYM_KEY"):
         print(
@@ -110,7 +112,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "TRIAGE_PSEUDONYM_KEY. Exit 0 on success, 2 with one line on stderr on a fatal "
         "problem; bad records go to the quarantine table instead.",
     )
-    run.add_argument("--input", required=True, metavar="INPUT", help="input directory")
+    run.add_argument(
+        "--input",
+        required=True,
+        metavar="INPUT",
+        help="input directory, or an object-store URL such as gs://bucket/feedback-export "
+        "(any scheme Beam has a filesystem for)",
+    )
     run.add_argument(
         "--output",
         required=True,
@@ -154,6 +162,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="ARG",
         help="extra Beam pipeline option, repeatable, e.g. --beam-arg=--project=my-project",
+    )
+    run.add_argument(
+        "--staging-location",
+        metavar="DIR_OR_URL",
+        help="where workers write the staged tables before publishing (default: a private "
+        "folder under OUT); with a distributed runner, a URL that every worker and this "
+        "machine reach, e.g. gs://bucket/triage-staging",
     )
     run.add_argument(
         "--previous-extract",

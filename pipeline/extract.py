@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import schemas
+from pipeline import locations, schemas
 from pipeline.options import RunOptions
 
 DB_NAME = "triage.duckdb"
@@ -69,9 +69,29 @@ def project_version() -> str:
         return "unknown"
 
 
+INPUT_FILES = (
+    ("feedback", "*.jsonl"),
+    ("routing", "*.parquet"),
+    ("traffic", "*.parquet"),
+    ("deploys", "*.jsonl"),
+)
+
+
 def check_inputs(opts: RunOptions) -> None:
     """The clear one-line errors for what makes a run impossible before it starts."""
-    inp = Path(opts.input_dir)
+    for where in (opts.input_dir, opts.staging_location):
+        if where is not None and locations.is_url(where):
+            problem = locations.filesystem_error(where)
+            if problem:
+                raise TriageError(f"{where}: {problem}")
+    if locations.is_url(opts.input_dir):
+        _check_remote_input(str(opts.input_dir))
+    else:
+        _check_local_input(Path(opts.input_dir))
+    _check_output(opts)
+
+
+def _check_local_input(inp: Path) -> None:
     if not inp.exists():
         raise TriageError(f"input directory {inp} does not exist")
     if not inp.is_dir():
@@ -80,22 +100,46 @@ def check_inputs(opts: RunOptions) -> None:
         raise TriageError(f"input directory {inp} has no feedback/ folder")
     if not (inp / "routing").is_dir():
         raise TriageError(f"input directory {inp} has no routing/ folder (it may be empty)")
-    for sub, pattern in (
-        ("feedback", "*.jsonl"),
-        ("routing", "*.parquet"),
-        ("traffic", "*.parquet"),
-        ("deploys", "*.jsonl"),
-    ):
+    for sub, pattern in INPUT_FILES:
         for path in sorted((inp / sub).glob(pattern)) if (inp / sub).is_dir() else []:
             if not os.access(path, os.R_OK):
                 raise TriageError(f"input file {path} is not readable")
             if sub in ("routing", "traffic"):
-                try:
-                    pq.read_schema(path)
-                except (pa.ArrowInvalid, OSError) as exc:
-                    raise TriageError(
-                        f"input file {path} is not a readable Parquet file ({type(exc).__name__})"
-                    ) from None
+                _check_parquet(str(path))
+
+
+def _check_remote_input(inp: str) -> None:
+    """An object store has no folders: the input is its files (feedback ones required)."""
+    from pipeline.inputs import list_files
+
+    found = {}
+    for sub, pattern in INPUT_FILES:
+        try:
+            found[sub] = list_files(locations.join(inp, sub, pattern))
+        except Exception as exc:  # noqa: BLE001 - the store's own error class varies
+            raise TriageError(f"input {inp} cannot be listed ({type(exc).__name__})") from None
+    if not found["feedback"]:
+        raise TriageError(f"input {inp} has no feedback/*.jsonl files")
+    for path in found["routing"] + found["traffic"]:
+        _check_parquet(path)
+
+
+def _check_parquet(path: str) -> None:
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        if locations.is_url(path):
+            with FileSystems.open(path) as fh:  # seekable: only the footer is read
+                pq.read_schema(fh)
+        else:
+            pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise TriageError(
+            f"input file {path} is not a readable Parquet file ({type(exc).__name__})"
+        ) from None
+
+
+def _check_output(opts: RunOptions) -> None:
     out = Path(opts.output_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -111,16 +155,6 @@ def check_inputs(opts: RunOptions) -> None:
         raise TriageError("--since is after --until")
     if opts.min_users < 1:
         raise TriageError("--min-users must be at least 1")
-
-
-def new_staging(out: Path) -> Path:
-    staging = out / f".staging-{uuid.uuid4().hex[:12]}"
-    staging.mkdir(mode=0o700, parents=True)
-    return staging
-
-
-def remove_staging(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
 
 
 def previous_centroids(path: Path | None) -> dict | None:
@@ -165,11 +199,11 @@ def _label_audit(clusters: pa.Table) -> dict:
     return audit_texts(clusters.column("label").to_pylist()).counts
 
 
-def publish(opts: RunOptions, staging: Path, started: datetime, seconds: float) -> RunSummary:
+def publish(opts: RunOptions, staging: str, started: datetime, seconds: float) -> RunSummary:
     """Check the staged run, write the extract beside OUT and swap it in."""
-    counts = json.loads((staging / "counts.json").read_text())
+    counts = locations.read_staged_counts(staging)
     tables = {
-        name: pq.read_table(staging / f"{name}.parquet")
+        name: locations.read_staged_table(staging, name)
         for name in schemas.EXTRACT_TABLES
         if name != "runs"
     }

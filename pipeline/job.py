@@ -13,16 +13,13 @@ in atomically.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 
 import apache_beam as beam
-import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import extract
+from pipeline import extract, locations
 from pipeline.attributed import build_tables
 from pipeline.clustered import CLUSTER_INFO
 from pipeline.inputs import (
@@ -111,18 +108,18 @@ class _WriteStaging(beam.DoFn):
         self.staging = staging
 
     def process(self, tables, quarantine, counts, redactions, audit):
-        os.makedirs(self.staging, exist_ok=True)
         import pyarrow as pa
 
-        from pipeline import schemas
+        from pipeline import locations, schemas
 
         tables = dict(tables)
         rows = sorted(quarantine, key=lambda q: (q["source"], q["line"], q["reason"]))
         tables["quarantine"] = pa.Table.from_pylist(rows, schema=schemas.QUARANTINE)
-        for name, table in tables.items():
-            pq.write_table(table, os.path.join(self.staging, f"{name}.parquet"))
-        with open(os.path.join(self.staging, "counts.json"), "w") as fh:
-            json.dump({**counts, "redactions": redactions, "audit": audit}, fh, sort_keys=True)
+        # Through Beam's FileSystems: on a distributed runner the staging folder is a URL
+        # (--staging-location) that this worker and the launcher both reach.
+        locations.write_staged(
+            self.staging, tables, {**counts, "redactions": redactions, "audit": audit}
+        )
         yield self.staging
 
 
@@ -226,12 +223,12 @@ def run(opts: RunOptions) -> extract.RunSummary:
     previous_first_seen = extract.previous_first_seen(opts.previous_extract)
     # One run per OUT at a time: a second one raises lock.RunLocked (exit 75) before any work.
     run_lock = RunLock(Path(opts.output_dir)).acquire()
-    staging = extract.new_staging(Path(opts.output_dir))
+    staging = locations.new_staging(Path(opts.output_dir), opts.staging_location)
     runner, beam_options = _runner(opts)
     try:
         with beam.Pipeline(runner=runner, options=beam_options) as p:
             build_pipeline(p, opts, str(staging), dims, previous, previous_first_seen)
         return extract.publish(opts, staging, started, time.monotonic() - t0)
     finally:
-        extract.remove_staging(staging)
+        locations.remove_staging(staging)
         run_lock.release()

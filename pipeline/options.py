@@ -30,7 +30,7 @@ class KeySource:
 
 @dataclass(frozen=True)
 class RunOptions:
-    input_dir: Path
+    input_dir: Path | str  # a str only for an object-store URL (see pipeline.locations)
     output_dir: Path
     since: datetime | None = None
     until: datetime | None = None
@@ -45,6 +45,7 @@ class RunOptions:
     embed_batch: int = 256
     embedding: str = "static"  # static (distilled MiniLM table) | transformer (full MiniLM)
     random_state: int = 0
+    staging_location: Path | str | None = None  # default OUT/.staging-<id>; a URL for clusters
 
     def describe(self) -> str:
         """The options as JSON for the `runs` table (no key, no paths' contents)."""

@@ -36,6 +36,7 @@ def _schedule(args: argparse.Namespace) -> int:
     from pipeline import schedule
     from pipeline.cli import CliError
     from pipeline.extract import TriageError
+    from pipeline.locations import as_location
     from pipeline.lock import EX_TEMPFAIL, RunLocked
     from pipeline.options import KeySource, RunOptions
     from redaction import InvalidPseudonymKeyError, MissingPseudonymKeyError
@@ -49,7 +50,7 @@ def _schedule(args: argparse.Namespace) -> int:
     if args.one_job and not args.date_from:
         raise CliError("--one-job needs --from/--to")
     base = RunOptions(
-        input_dir=Path(args.input),
+        input_dir=as_location(args.input),
         output_dir=Path(args.output),
         min_users=args.min_users,
         runner=args.runner,
@@ -57,6 +58,7 @@ def _schedule(args: argparse.Namespace) -> int:
         key=KeySource(allow_demo=args.demo_key),
         audit_budget=args.audit_budget,
         beam_args=tuple(args.beam_arg or ()),
+        staging_location=as_location(args.staging_location) if args.staging_location else None,
     )
     try:
         if args.date_from:
@@ -97,8 +99,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"Exit 0 on success, {EX_TEMPFAIL} when another run holds OUT (skipped), 2 with one "
         "line on stderr on a fatal problem. Arguments can be read from @FILE, one per line.",
     )
-    p.add_argument("--input", required=True, metavar="INPUT", help="input directory")
+    p.add_argument("--input", required=True, metavar="INPUT", help="input directory or URL")
     p.add_argument("--output", required=True, metavar="OUT", help="schedule output directory")
+    p.add_argument(
+        "--staging-location", metavar="DIR_OR_URL", help="see triage run (distributed runners)"
+    )
     p.add_argument("--date", type=_day, metavar="D", help="the day to run (default: yesterday)")
     p.add_argument("--from", dest="date_from", type=_day, metavar="D1", help="backfill start")
     p.add_argument("--to", dest="date_to", type=_day, metavar="D2", help="backfill end")

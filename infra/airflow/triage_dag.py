@@ -35,6 +35,8 @@ DATAFLOW_ARGS = [
     "--beam-arg=--temp_location=gs://{{ var.value.triage_bucket }}/dataflow/tmp",
     "--beam-arg=--staging_location=gs://{{ var.value.triage_bucket }}/dataflow/staging",
     "--beam-arg=--sdk_container_image={{ var.value.triage_worker_image }}",
+    # Workers write the staged tables here; the pod reads them back and publishes to OUTPUT.
+    "--staging-location=gs://{{ var.value.triage_bucket }}/triage/staging",
     "--beam-arg=--service_account_email={{ var.value.triage_worker_sa }}",
     "--beam-arg=--job_name=triage-{{ ds_nodash }}-{{ ti.try_number }}",
 ]
