@@ -58,6 +58,7 @@ _SPACY_LABELS_TO_IGNORE = (
 _DIGIT = re.compile(r"\d")
 _IP_HINT = re.compile(r"\d\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]*:|::")
 _UPPER = re.compile(r"[A-Z]")
+NER_MARGIN_LINES = 1  # context lines kept around a line with a capital letter (ner_view)
 
 
 @dataclass(frozen=True)
@@ -203,16 +204,34 @@ class Redactor:
     # -- internals --------------------------------------------------------------------------
 
     def _docs(self, chunks: list[Chunk]) -> Iterator[Doc]:
-        """spaCy docs in chunk order: NER via nlp.pipe only where PERSON is possible."""
+        """spaCy docs in chunk order: NER via nlp.pipe only where PERSON is possible.
+
+        NER reads :func:`ner_view` of each chunk (lines without a capital letter blanked), and
+        its entities are put on a doc of the full text, whose tokens Presidio's context
+        enhancer needs.
+        """
         wants_ner = [
             E.PERSON in self.enabled_entities and _UPPER.search(c.text) is not None for c in chunks
         ]
-        ner_docs = self._nlp.pipe(
-            (c.text for c, ner in zip(chunks, wants_ner, strict=True) if ner),
-            batch_size=self.batch_size,
-        )
-        for chunk, ner in zip(chunks, wants_ner, strict=True):
-            yield next(ner_docs) if ner else self._nlp.make_doc(chunk.text)
+        views = [
+            ner_view(c.text) if ner else None for c, ner in zip(chunks, wants_ner, strict=True)
+        ]
+        ner_docs = self._nlp.pipe((v for v in views if v is not None), batch_size=self.batch_size)
+        for chunk, view in zip(chunks, views, strict=True):
+            if view is None:
+                yield self._nlp.make_doc(chunk.text)
+                continue
+            ner_doc = next(ner_docs)
+            if view is chunk.text:
+                yield ner_doc
+                continue
+            doc = self._nlp.make_doc(chunk.text)
+            spans = (
+                doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand")
+                for e in ner_doc.ents
+            )
+            doc.ents = [sp for sp in spans if sp is not None]
+            yield doc
 
     def _artifacts(self, doc: Doc) -> NlpArtifacts:
         # No lemmatizer runs (speed); lower-cased tokens stand in for lemmas, which is what
@@ -246,6 +265,28 @@ class Redactor:
     def _finalize(safe_text: str, spans: list[Span]) -> list[Span]:
         trimmed = (trim_foreign_edges(safe_text, s) for s in spans)
         return merge_spans(s for s in trimmed if s is not None)
+
+
+def ner_view(text: str, margin: int = NER_MARGIN_LINES) -> str:
+    """``text`` with the lines far from any capital letter replaced by spaces.
+
+    A line is kept when it, or one of the ``margin`` lines on either side, has a capital
+    letter (the context keeps the model from reading the first word after a blanked stretch
+    as a name). Same length, so entity offsets hold for ``text``. The statistical NER finds
+    capitalised names; in code, most lines have no capital letter, and a blanked line is one
+    whitespace token instead of dozens. Returns ``text`` itself when nothing is blanked.
+    """
+    if "\n" not in text:
+        return text
+    lines = text.split("\n")
+    capital = [_UPPER.search(line) is not None for line in lines]
+    if all(capital):
+        return text
+    n = len(lines)
+    keep = [any(capital[max(0, i - margin) : i + margin + 1]) for i in range(n)]
+    if all(keep):
+        return text
+    return "\n".join(line if k else " " * len(line) for line, k in zip(lines, keep, strict=True))
 
 
 def load_ner_only(model: str, max_chunk_chars: int = 100_000) -> Language:

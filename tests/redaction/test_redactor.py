@@ -156,3 +156,40 @@ def test_chunking_keeps_offsets(redactor):
     (out,) = small.redact_batch([text])
     assert out.counts == {"EMAIL_ADDRESS": 40}
     assert_outside_unchanged(text, out.text, out.spans)
+
+
+def test_ner_view_blanks_lines_far_from_capitals_and_keeps_offsets():
+    from redaction.redactor import ner_view
+
+    code = "def f(x):\n    y = x + 1\n    z = y * 2\n    w = z - 3\n    return w\n"
+    text = "Here is the fix.\n" + code + "Thanks, Jane Roe"
+    view = ner_view(text)
+    assert len(view) == len(text)
+    lines, vlines = text.split("\n"), view.split("\n")
+    assert vlines[0] == lines[0] and vlines[1] == lines[1]  # capital line + its margin line
+    assert vlines[3].strip() == "" and vlines[3] != lines[3]  # far from any capital
+    assert vlines[-1] == lines[-1] and vlines[-2] == lines[-2]
+    assert ner_view(text, margin=0).split("\n")[1].strip() == ""
+    plain = "One line only"
+    assert ner_view(plain) is plain
+    every = "Alpha\nBeta\nGamma"
+    assert ner_view(every) is every
+
+
+def test_names_are_found_inside_code_that_ner_partly_skips(redactor, monkeypatch):
+    import redaction.redactor as module
+
+    body = "\n".join(f"    step_{i} = compute(step_{i - 1})" for i in range(1, 12))
+    text = (
+        "```python\ndef pipeline(step_0):\n" + body + '\n    owner = "Margaret Holloway"\n'
+        "    return step_11\n```\nThanks to Margaret Holloway for the review."
+    )
+    assert module.ner_view(text) != text  # part of the block is skipped by NER
+    with_view = redactor.analyze_batch([text])[0]
+    monkeypatch.setattr(module, "ner_view", lambda t, margin=1: t)
+    full = redactor.analyze_batch([text])[0]
+    assert with_view == full
+    names = [s for s in with_view if s.entity_type == "PERSON"]
+    assert len(names) == 2, "both occurrences of the name"
+    out = redactor.redact_batch([text])[0]
+    assert "step_5 = compute(step_4)" in out.text  # code far from the name is untouched
