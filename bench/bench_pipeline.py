@@ -183,7 +183,11 @@ def main() -> int:
     if not args.skip_baseline:
         base = _baseline(replay)
         result["baseline"] = base
-        result["overhead_vs_baseline"] = round(job["wall_s"] / base["sum_s"] - 1, 3)
+        if args.runner == "local":  # one process against one process
+            result["overhead_vs_baseline"] = round(job["wall_s"] / base["sum_s"] - 1, 3)
+        else:  # N worker processes against a perfect N-way split of the one-process sum
+            ideal = base["sum_s"] / (os.cpu_count() or 1)
+            result["overhead_vs_ideal_parallel"] = round(job["wall_s"] / ideal - 1, 3)
     all_results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     all_results[f"scale={args.scale},runner={args.runner}"] = result
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
