@@ -5,19 +5,50 @@
 - ``audit_texts``: an independent residual-data audit with a budget check.
 """
 
-from redaction.audit import AUDITED_TYPES, RAW_ID, AuditResult, audit_texts
-from redaction.entities import ALL_ENTITIES, PRIORITY, placeholder
-from redaction.pseudonym import (
-    DEMO_KEY,
-    KEY_ENV_VAR,
-    DemoKeyWarning,
-    InvalidPseudonymKeyError,
-    MissingPseudonymKeyError,
-    Pseudonymizer,
-    pseudonym_key_from_env,
-)
-from redaction.redactor import FAILED, RedactedText, Redactor
-from redaction.spans import Span
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+# Names are imported from their module on first use (PEP 562): the key check and the
+# pseudonyms need neither Presidio nor spaCy, whose import costs ~10 s (Presidio pulls in
+# transformers); only code that redacts or audits pays for it.
+_WHERE = {
+    "AUDITED_TYPES": "audit", "RAW_ID": "audit", "AuditResult": "audit", "audit_texts": "audit",
+    "ALL_ENTITIES": "entities", "PRIORITY": "entities", "placeholder": "entities",
+    "DEMO_KEY": "pseudonym", "KEY_ENV_VAR": "pseudonym", "DemoKeyWarning": "pseudonym",
+    "InvalidPseudonymKeyError": "pseudonym", "MissingPseudonymKeyError": "pseudonym",
+    "Pseudonymizer": "pseudonym", "pseudonym_key_from_env": "pseudonym",
+    "FAILED": "redactor", "RedactedText": "redactor", "Redactor": "redactor",
+    "Span": "spans",
+}  # fmt: skip
+
+if TYPE_CHECKING:
+    from redaction.audit import AUDITED_TYPES, RAW_ID, AuditResult, audit_texts
+    from redaction.entities import ALL_ENTITIES, PRIORITY, placeholder
+    from redaction.pseudonym import (
+        DEMO_KEY,
+        KEY_ENV_VAR,
+        DemoKeyWarning,
+        InvalidPseudonymKeyError,
+        MissingPseudonymKeyError,
+        Pseudonymizer,
+        pseudonym_key_from_env,
+    )
+    from redaction.redactor import FAILED, RedactedText, Redactor
+    from redaction.spans import Span
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'redaction' has no attribute {name!r}")
+    value = getattr(import_module(f"redaction.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "ALL_ENTITIES",
