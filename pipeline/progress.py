@@ -20,18 +20,22 @@ class Progress:
         self.count = 0
         self.start = time.monotonic()
         self.last = self.start
+        self.last_tick = self.start
         self.quiet = os.environ.get("TRIAGE_QUIET") == "1"
 
     def tick(self, n: int = 1) -> None:
         self.count += n
         now = time.monotonic()
+        self.last_tick = now
         if now - self.last >= self.every_s:
             self.last = now
             self._print(now)
 
     def done(self) -> None:
+        # Measured to the last item, not to now: Beam calls teardown (where stages call
+        # this) when the whole pipeline ends, long after the stage's own work.
         if self.count:
-            self._print(time.monotonic(), final=True)
+            self._print(self.last_tick, final=True)
 
     def _print(self, now: float, final: bool = False) -> None:
         if self.quiet:
