@@ -104,8 +104,15 @@ def evaluate_extract(
     *,
     report_key: Callable[[str], str] | None = None,
     alpha: float = 0.05,
+    min_focus_reports: int = 10,
 ) -> dict:
     """Per bug: detected, rank, q, lift of the true cause, purity, coverage; false alarms.
+
+    A bug is scored on the cluster holding most of its reports. When another cluster is more
+    concentrated in it (highest share of the bug among clusters with at least
+    ``min_focus_reports`` of its reports), that cluster is scored too, under ``focused``: a
+    bug without a distinctive symptom can have most reports in a mixed cluster and still be
+    found, and attributed, through a smaller one. Focused clusters are not false alarms.
 
     Args:
         extract: {"reports": ..., "attributions": ...} tables or the path of triage.duckdb.
@@ -142,6 +149,17 @@ def evaluate_extract(
         matched.add(cl)
         res = bug_scores(tables["attributions"], cl, info["accepted_causes"], alpha)
         res.update(cluster_id=cl, purity=n / size[cl], coverage=n / max(totals.get(bug, 0), 1))
+        focus = [(k / size[c], k, c) for k, c in cands if k >= min_focus_reports]
+        if focus:
+            share, k, c = max(focus)
+            if c != cl:
+                matched.add(c)
+                res["focused"] = bug_scores(
+                    tables["attributions"], c, info["accepted_causes"], alpha
+                )
+                res["focused"].update(
+                    cluster_id=c, purity=share, coverage=k / max(totals.get(bug, 0), 1)
+                )
         out["bugs"][bug] = res
     others = sorted(set(size) - matched)
     out["false_alarms"] = false_alarms(tables["attributions"], others)

@@ -88,17 +88,25 @@ def evaluate(db: Path, truth_dir: Path) -> dict:
     return result
 
 
+def _row(name: str, r: dict) -> str:
+    q = r.get("q")
+    lift = r.get("lift")
+    return (
+        f"{name:<24} {str(r.get('detected')):<9} {str(r.get('rank', '-')):<5} "
+        f"{(f'{q:.1e}' if q is not None else '-'):<9} "
+        f"{(f'{lift:.1f}' if lift is not None else '-'):<6} "
+        f"{r.get('purity', 0):<7.2f} {r.get('coverage', 0):<9.2f} {r.get('cluster_id')}"
+    )
+
+
 def render(result: dict) -> str:
-    lines = ["bug              detected  rank  q         lift   purity  coverage  cluster"]
+    lines = ["bug (cluster)            detected  rank  q         lift   purity  coverage  cluster"]
     for bug, r in result["bugs"].items():
-        q = r.get("q")
-        lift = r.get("lift")
-        lines.append(
-            f"{bug:<16} {str(r.get('detected')):<9} {str(r.get('rank', '-')):<5} "
-            f"{(f'{q:.1e}' if q is not None else '-'):<9} "
-            f"{(f'{lift:.1f}' if lift is not None else '-'):<6} "
-            f"{r.get('purity', 0):<7.2f} {r.get('coverage', 0):<9.2f} {r.get('cluster_id')}"
-        )
+        lines.append(_row(f"{bug} (largest)", r))
+        if "focused" in r:
+            lines.append(_row(f"{bug} (focused)", r["focused"]))
+    lines.append("largest: the cluster with most of the bug's reports; focused: the cluster")
+    lines.append("most concentrated in it (>= 10 of its reports), when that is another one")
     lines.append(f"false alarms: {len(result['false_alarms'])}")
     leaks = result["leaked_values"]
     lines.append(

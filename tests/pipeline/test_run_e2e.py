@@ -158,3 +158,23 @@ def test_fatal_problems_are_one_clear_line(case, small_replay, tmp_path):
     assert proc.returncode == 2
     err = [ln for ln in proc.stderr.strip().splitlines() if "error" in ln]
     assert len(err) == 1 and expected in err[0]
+
+
+def test_evaluate_command_scores_each_bug_on_its_clusters(extract, small_replay):
+    import subprocess
+    import sys
+
+    out, _ = extract
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "evaluate", "--truth",
+         str(small_replay / "truth"), "--extract", str(out / "triage.duckdb")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {
+        ln.split(")")[0] + ")": ln.split()[2:4] for ln in proc.stdout.splitlines() if ") " in ln
+    }
+    assert rows["routing_1m (largest)"] == ["True", "1"]
+    assert rows["tpu_corruption (largest)"] == ["True", "1"]
+    assert rows["topk_sampler (focused)"] == ["True", "1"]
+    assert "leaked personal-data values: none" in proc.stdout
