@@ -87,5 +87,8 @@ def read_staged_counts(staging: str) -> dict:
 
 
 def read_staged_table(staging: str, name: str) -> pa.Table:
-    with FileSystems.open(join(staging, f"{name}.parquet")) as fh:
+    path = join(staging, f"{name}.parquet")
+    if not is_url(path):
+        return pq.read_table(path)  # memory-mapped by Arrow, no extra copy
+    with FileSystems.open(path) as fh:
         return pq.read_table(pa.BufferReader(fh.read()))
