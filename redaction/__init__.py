@@ -9,7 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 # Names are imported from their module on first use (PEP 562): the key check and the
-# pseudonyms need neither Presidio nor spaCy, whose import costs ~10 s (Presidio pulls in
+# pseudonyms need neither Presidio nor spaCy, whose import costs 7-11 s here (Presidio pulls in
 # transformers); only code that redacts or audits pays for it.
 _WHERE = {
     "AUDITED_TYPES": "audit", "RAW_ID": "audit", "AuditResult": "audit", "audit_texts": "audit",
