@@ -4,7 +4,8 @@ Speed comes from three things (issue 3, item 6): spaCy runs only its NER compone
 (tok2vec/tagger/parser/lemmatizer are excluded: en_core_web_sm's NER has its own tok2vec),
 documents go through ``nlp.pipe`` in batches and the precomputed artifacts are handed to
 ``AnalyzerEngine.analyze``, and cheap per-text pre-filters pick only the entity types that
-can possibly match (no '@' -> no email recognizer; no capital letter -> no NER at all).
+can possibly match (no '@' -> no email recognizer), and NER reads only the sentences that
+could hold a name (:mod:`redaction.ner_view`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from redaction import entities as E
+from redaction.ner_view import ner_view
 from redaction.recognizers.contact import PHONE_REGIONS
 from redaction.registry import build_registry
 from redaction.spans import Span, apply_spans, merge_spans, trim_foreign_edges
@@ -59,7 +61,6 @@ _SPACY_LABELS_TO_IGNORE = (
 _DIGIT = re.compile(r"\d")
 _IP_HINT = re.compile(r"\d\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]*:|::")
 _UPPER = re.compile(r"[A-Z]")
-NER_MARGIN_LINES = 1  # context lines kept around a line with a capital letter (ner_view)
 
 
 @dataclass(frozen=True)
@@ -205,18 +206,14 @@ class Redactor:
     # -- internals --------------------------------------------------------------------------
 
     def _docs(self, chunks: list[Chunk]) -> Iterator[Doc]:
-        """spaCy docs in chunk order: NER via nlp.pipe only where PERSON is possible.
+        """spaCy docs in chunk order: NER via nlp.pipe only where a name is possible.
 
-        NER reads :func:`ner_view` of each chunk (lines without a capital letter blanked), and
-        its entities are put on a doc of the full text, whose tokens Presidio's context
-        enhancer needs.
+        NER reads :func:`ner_view` of each chunk (sentences without a name candidate
+        blanked; no NER at all when none has one), and its entities are put on a doc of the
+        full text, whose tokens Presidio's context enhancer needs.
         """
-        wants_ner = [
-            E.PERSON in self.enabled_entities and _UPPER.search(c.text) is not None for c in chunks
-        ]
-        views = [
-            ner_view(c.text) if ner else None for c, ner in zip(chunks, wants_ner, strict=True)
-        ]
+        wants_person = E.PERSON in self.enabled_entities
+        views = [ner_view(c.text) if wants_person else None for c in chunks]
         ner_docs = self._nlp.pipe((v for v in views if v is not None), batch_size=self.batch_size)
         for chunk, view in zip(chunks, views, strict=True):
             if view is None:
@@ -286,28 +283,6 @@ class _LazyArtifacts(NlpArtifacts):
     @cached_property
     def keywords(self) -> list[str]:
         return self.set_keywords(self.nlp_engine, self.lemmas, "en")
-
-
-def ner_view(text: str, margin: int = NER_MARGIN_LINES) -> str:
-    """``text`` with the lines far from any capital letter replaced by spaces.
-
-    A line is kept when it, or one of the ``margin`` lines on either side, has a capital
-    letter (the context keeps the model from reading the first word after a blanked stretch
-    as a name). Same length, so entity offsets hold for ``text``. The statistical NER finds
-    capitalised names; in code, most lines have no capital letter, and a blanked line is one
-    whitespace token instead of dozens. Returns ``text`` itself when nothing is blanked.
-    """
-    if "\n" not in text:
-        return text
-    lines = text.split("\n")
-    capital = [_UPPER.search(line) is not None for line in lines]
-    if all(capital):
-        return text
-    n = len(lines)
-    keep = [any(capital[max(0, i - margin) : i + margin + 1]) for i in range(n)]
-    if all(keep):
-        return text
-    return "\n".join(line if k else " " * len(line) for line, k in zip(lines, keep, strict=True))
 
 
 def load_ner_only(model: str, max_chunk_chars: int = 100_000) -> Language:

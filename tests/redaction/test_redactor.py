@@ -158,22 +158,40 @@ def test_chunking_keeps_offsets(redactor):
     assert_outside_unchanged(text, out.text, out.spans)
 
 
-def test_ner_view_blanks_lines_far_from_capitals_and_keeps_offsets():
-    from redaction.redactor import ner_view
+def test_ner_view_keeps_only_sentences_near_a_name_candidate_and_keeps_offsets():
+    from redaction.ner_view import ner_view
 
     code = "def f(x):\n    y = x + 1\n    z = y * 2\n    w = z - 3\n    return w\n"
-    text = "Here is the fix.\n" + code + "Thanks, Jane Roe"
+    text = "The fix is below.\n" + code + "It works now. Thanks, Jane Roe"
     view = ner_view(text)
-    assert len(view) == len(text)
+    assert view is not None and len(view) == len(text)
+    assert view.count("\n") == text.count("\n")
     lines, vlines = text.split("\n"), view.split("\n")
-    assert vlines[0] == lines[0] and vlines[1] == lines[1]  # capital line + its margin line
-    assert vlines[3].strip() == "" and vlines[3] != lines[3]  # far from any capital
-    assert vlines[-1] == lines[-1] and vlines[-2] == lines[-2]
-    assert ner_view(text, margin=0).split("\n")[1].strip() == ""
-    plain = "One line only"
-    assert ner_view(plain) is plain
-    every = "Alpha\nBeta\nGamma"
+    assert vlines[0].strip() == "."  # no candidate, and not next to one: only its full stop
+    assert vlines[2].strip() == ""  # code far from the name
+    assert vlines[-2].strip() == ""  # two sentences before the name's
+    assert vlines[-1] == lines[-1]  # the name's sentence and the one before it (context)
+    assert ner_view(text, margin=0).split("\n")[-1] == "            . Thanks, Jane Roe"
+
+
+def test_ner_view_whole_text_or_nothing():
+    from redaction.ner_view import ner_view
+
+    every = "Alpha went home.\nBeta stayed."
     assert ner_view(every) is every
+    assert ner_view("the build is broken. The API returns 500 IF it is TOO BIG.") is None
+    assert ner_view("") is None
+
+
+@pytest.mark.parametrize(
+    "word, candidate",
+    [("Jane", True), ("O'Neil", True), ("Al-Sayed", True), ("The", False), ("API", False),
+     ("T", False), ("jane", False), ("Élodie", True)],
+)  # fmt: skip
+def test_name_candidates(word, candidate):
+    from redaction.ner_view import is_name_candidate
+
+    assert is_name_candidate(word) is candidate
 
 
 def test_names_are_found_inside_code_that_ner_partly_skips(redactor, monkeypatch):
