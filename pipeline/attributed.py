@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 import pyarrow as pa
 
 from pipeline import schemas
+from pipeline.epoch import from_us, to_us
 
 UNPUBLISHED_LABEL = "unpublished cluster (fewer than {k} users)"
 
@@ -21,6 +22,7 @@ def _records_table(records: list[dict], dimensions: list[str]) -> pa.Table:
     rows = []
     for r in records:
         row = {name: r.get(name) for name in schema.names}
+        row["submitted_hour"] = r["submitted_hour_us"]  # int microseconds -> timestamp column
         row["symptoms"] = r.get("symptoms") or []
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=schema)
@@ -71,13 +73,13 @@ def build_tables(
         users[cid].add(r["user_pseudonym"])
         sessions[cid].add(r["session_pseudonym"] or r["user_pseudonym"])
         n_reports[cid] += 1
-        hour = r["submitted_hour"]
+        hour = r["submitted_hour_us"]
         first[cid] = min(first.get(cid, hour), hour)
         last[cid] = max(last.get(cid, hour), hour)
         symptom_counts[cid].update(r.get("symptoms") or [])
     for cid, seen in (previous_first_seen or {}).items():
         if cid in first and seen is not None:
-            first[cid] = min(first[cid], seen)
+            first[cid] = min(first[cid], to_us(seen))
     published = {cid for cid in n_reports if len(users[cid]) >= min_users}
 
     for r in records:
@@ -112,8 +114,8 @@ def build_tables(
                 "n_reports": n_reports[cid],
                 "n_users": len(users[cid]),
                 "n_sessions": len(sessions[cid]),
-                "first_seen": first[cid],
-                "last_seen": last[cid],
+                "first_seen": from_us(first[cid]),
+                "last_seen": from_us(last[cid]),
                 "top_symptoms": top,
                 "published": is_pub,
                 "is_background": bool(info.get("is_background", False)),

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from pipeline.epoch import from_us
+
 REPORTS = "reports"
 CLUSTER_INFO = "cluster_info"
 BACKGROUND_ID = "background"
@@ -34,7 +36,7 @@ def cluster_all(
     if not records:
         yield (CLUSTER_INFO, {})
         return
-    emb = np.stack([np.asarray(r["embedding"], dtype=np.float32) for r in records])
+    emb = np.stack([np.frombuffer(r["embedding"], dtype=np.float32) for r in records])
     symptoms = [r["symptoms"] for r in records]
     labels = cluster_reports(emb, symptom_matrix(symptoms), random_state=random_state)
     texts = [r["comment_redacted"] or "" for r in records]
@@ -47,7 +49,7 @@ def cluster_all(
     centroid_arr = np.stack(centroids) if centroids else np.zeros((0, emb.shape[1]), np.float32)
     # New ids hash from the data's last day, so an unrelated cluster of another day never
     # reuses an old id, and the same input still gives the same ids.
-    last_day = max(r["submitted_hour"] for r in records).strftime("%Y-%m-%d")
+    last_day = from_us(max(r["submitted_hour_us"] for r in records)).strftime("%Y-%m-%d")
     ids = assign_stable_ids(centroid_arr, previous, namespace=last_day)
     id_of = dict(zip(found, ids, strict=True))
     info = {

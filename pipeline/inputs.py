@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import apache_beam as beam
+import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
@@ -145,15 +146,19 @@ class _KeyRoutingRows(beam.DoFn):
         table = pq.read_table(FileSystems.open(path))
         cols = {
             c: table.column(c).to_pylist()
-            for c in ["request_id", "ts", *self.dimensions]
+            for c in ["request_id", *self.dimensions]
             if c in table.column_names
         }
+        ts = table.column("ts")
+        if pa.types.is_timestamp(ts.type):
+            ts = ts.cast(pa.timestamp("us", tz=ts.type.tz), safe=False).cast(pa.int64())
+        cols["ts"] = ts.to_pylist()
         for i in range(table.num_rows):
             rid = cols["request_id"][i]
             if rid is None:
                 continue
             row = {d: cols[d][i] if d in cols else None for d in self.dimensions}
-            row["ts"] = cols["ts"][i]
+            row["ts"] = cols["ts"][i]  # int microseconds (pipeline/epoch.py)
             yield self.pseudonyms.pseudonym(rid, "request"), row
 
 

@@ -11,7 +11,9 @@ import json
 from collections import Counter
 
 import apache_beam as beam
+import numpy as np
 
+from pipeline.epoch import floor_hour_us, to_us
 from pipeline.options import KeySource
 from pipeline.progress import Progress
 from pipeline.tagged import split_by_tag
@@ -19,10 +21,6 @@ from pipeline.tagged import split_by_tag
 REPORTS = "reports"
 REDACTIONS = "redactions"
 AUDIT = "audit"
-
-
-def _hour(ts):
-    return ts.replace(minute=0, second=0, microsecond=0)
 
 
 class _RedactBatch(beam.DoFn):
@@ -56,13 +54,15 @@ class _RedactBatch(beam.DoFn):
         findings = audit_texts([r.text for r in redacted], raw_ids).counts
         for i, rec in enumerate(batch):
             comment, response = redacted[2 * i], redacted[2 * i + 1]
+            submitted_us = to_us(rec["submitted_at"])
             yield (
                 REPORTS,
                 {
                     "report_id": rec["report_id"],
                     "kind": rec["kind"],
-                    "submitted_at": rec["submitted_at"],
-                    "submitted_hour": _hour(rec["submitted_at"]),
+                    # Times as int microseconds from here on (pipeline/epoch.py).
+                    "submitted_us": submitted_us,
+                    "submitted_hour_us": floor_hour_us(submitted_us),
                     "user_pseudonym": self.pseudonyms.pseudonym(rec["user_id"], "user"),
                     "session_pseudonym": self.pseudonyms.pseudonym(rec["session_id"], "session"),
                     "request_pseudonym": self.pseudonyms.pseudonym(rec["request_id"], "request"),
@@ -125,7 +125,7 @@ class DropDuplicateReports(beam.PTransform):
 
 
 def _dedup_key(r: dict):
-    return (r["submitted_at"], r["comment_redacted"] or "", r["response_redacted"] or "")
+    return (r["submitted_us"], r["comment_redacted"] or "", r["response_redacted"] or "")
 
 
 def _with_symptoms(rec: dict) -> dict:
@@ -186,7 +186,8 @@ class _EmbedBatch(beam.DoFn):
         vectors = self.embedder.encode(texts)
         self.progress.tick(len(batch))
         for rec, vec in zip(batch, vectors, strict=True):
-            yield {**rec, "embedding": vec}
+            # float32 bytes: Beam's coder writes bytes natively but pickles numpy arrays.
+            yield {**rec, "embedding": np.asarray(vec, dtype=np.float32).tobytes()}
 
     def teardown(self):
         self.progress.done()

@@ -182,12 +182,12 @@ class Redactor:
                 safe_copies[index] = analysis_copy(text)
                 chunks.extend(split_chunks(index, safe_copies[index], self.max_chunk_chars))
         found: list[list[Span] | None] = [[] for _ in texts]
-        for chunk, doc in zip(chunks, self._docs(chunks), strict=True):
+        for chunk, ner_doc in zip(chunks, self._docs(chunks), strict=True):
             current = found[chunk.doc_index]
             if current is None:
                 continue
             try:
-                chunk_spans = self._analyze_chunk(chunk, doc)
+                chunk_spans = self._analyze_chunk(chunk, ner_doc)
             except Exception as exc:  # noqa: BLE001 - fail closed, never leak the text
                 logger.error(
                     "redaction failed closed for element %d (%d chars): %s",
@@ -205,45 +205,34 @@ class Redactor:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _docs(self, chunks: list[Chunk]) -> Iterator[Doc]:
-        """spaCy docs in chunk order: NER via nlp.pipe only where a name is possible.
+    def _docs(self, chunks: list[Chunk]) -> Iterator[Doc | None]:
+        """The NER doc of each chunk, in chunk order (None where NER did not run).
 
         NER reads :func:`ner_view` of each chunk (sentences without a name candidate
-        blanked; no NER at all when none has one), and its entities are put on a doc of the
-        full text, whose tokens Presidio's context enhancer needs.
+        blanked; no NER at all when none has one), through ``nlp.pipe`` in batches. The view
+        has the text's length, so its entities' offsets are the text's.
         """
         wants_person = E.PERSON in self.enabled_entities
         views = [ner_view(c.text) if wants_person else None for c in chunks]
         ner_docs = self._nlp.pipe((v for v in views if v is not None), batch_size=self.batch_size)
-        for chunk, view in zip(chunks, views, strict=True):
-            if view is None:
-                yield self._nlp.make_doc(chunk.text)
-                continue
-            ner_doc = next(ner_docs)
-            if view is chunk.text:
-                yield ner_doc
-                continue
-            doc = self._nlp.make_doc(chunk.text)
-            spans = (
-                doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand")
-                for e in ner_doc.ents
-            )
-            doc.ents = [sp for sp in spans if sp is not None]
-            yield doc
+        for view in views:
+            yield None if view is None else next(ner_docs)
 
-    def _artifacts(self, doc: Doc) -> NlpArtifacts:
-        # No lemmatizer runs (speed); lower-cased tokens stand in for lemmas, which is what
-        # Presidio's context enhancer compares context words against.
-        people = [ent for ent in doc.ents if ent.label_ == E.PERSON]
+    def _artifacts(self, text: str, ner_doc: Doc | None) -> NlpArtifacts:
+        people = [] if ner_doc is None else [e for e in ner_doc.ents if e.label_ == E.PERSON]
         scores = [self._engine.ner_model_configuration.default_score] * len(people)
-        return _LazyArtifacts(doc, people, scores, self._engine)
+        full_doc = ner_doc if ner_doc is not None and ner_doc.text == text else None
+        return _LazyArtifacts(text, full_doc, self._nlp, people, scores, self._engine)
 
-    def _analyze_chunk(self, chunk: Chunk, doc: Doc) -> list[Span]:
+    def _analyze_chunk(self, chunk: Chunk, ner_doc: Doc | None) -> list[Span]:
         wanted = candidate_entities(chunk.text, self.enabled_entities)
         if not wanted:
             return []
         results: list[RecognizerResult] = self.analyzer.analyze(
-            text=chunk.text, language="en", entities=wanted, nlp_artifacts=self._artifacts(doc)
+            text=chunk.text,
+            language="en",
+            entities=wanted,
+            nlp_artifacts=self._artifacts(chunk.text, ner_doc),
         )
         return [
             Span(r.start + chunk.offset, r.end + chunk.offset, r.entity_type)
@@ -259,18 +248,34 @@ class Redactor:
 
 
 class _LazyArtifacts(NlpArtifacts):
-    """Presidio's NlpArtifacts whose per-token lists are built on first use.
+    """Presidio's NlpArtifacts whose tokens and per-token lists are built on first use.
 
-    Only the context enhancer reads them, and only for a text where a recognizer matched;
-    building them for every text was ~7% of redaction time (profiled).
+    Only the context enhancer reads them, and only for a text where a recognizer with
+    context words matched; tokenizing every text and building the lists eagerly was ~15% of
+    redaction time (profiled). No lemmatizer runs (speed): lower-cased tokens stand in for
+    lemmas, which is what the enhancer compares context words against.
     """
 
-    def __init__(self, doc: Doc, entities: list, scores: list[float], engine) -> None:  # noqa: ANN001
+    def __init__(  # noqa: PLR0913
+        self,
+        text: str,
+        doc: Doc | None,
+        nlp: Language,
+        entities: list,
+        scores: list[float],
+        engine,  # noqa: ANN001
+    ) -> None:
         # Base __init__ is skipped on purpose: it builds every list eagerly.
+        self._text = text
+        self._doc = doc
+        self._nlp = nlp
         self.entities = entities
-        self.tokens = doc
         self.nlp_engine = engine
         self.scores = scores
+
+    @cached_property
+    def tokens(self) -> Doc:
+        return self._doc if self._doc is not None else self._nlp.make_doc(self._text)
 
     @cached_property
     def tokens_indices(self) -> list[int]:

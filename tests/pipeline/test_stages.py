@@ -70,9 +70,9 @@ def test_read_feedback_quarantines_bad_lines_with_line_numbers(tmp_path):
 
 def test_duplicates_are_processed_once():
     recs = [
-        {"report_id": "a", "submitted_at": T0, "comment_redacted": "x", "response_redacted": None},
-        {"report_id": "a", "submitted_at": T0, "comment_redacted": "x", "response_redacted": None},
-        {"report_id": "b", "submitted_at": T0, "comment_redacted": None, "response_redacted": None},
+        {"report_id": "a", "submitted_us": 1, "comment_redacted": "x", "response_redacted": None},
+        {"report_id": "a", "submitted_us": 1, "comment_redacted": "x", "response_redacted": None},
+        {"report_id": "b", "submitted_us": 1, "comment_redacted": None, "response_redacted": None},
     ]
     with _runner_pipeline() as p:
         ids = p | beam.Create(recs) | DropDuplicateReports() | beam.Map(lambda r: r["report_id"])
