@@ -123,7 +123,7 @@ def _baseline(replay: Path) -> dict:
     times["embed"] = time.monotonic() - t
 
     t = time.monotonic()
-    labels = cluster_reports(emb, symptom_matrix(symptoms), random_state=0)
+    labels = cluster_reports(emb, symptom_matrix(symptoms), random_state=0, n_jobs=-1)
     label_clusters([c or "" for c in comments], labels, symptoms)
     times["cluster"] = time.monotonic() - t
 

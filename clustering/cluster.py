@@ -126,6 +126,7 @@ def cluster_reports(
     selection: str = "eom",
     symptom_groups: Sequence[Sequence[str]] | None = SYMPTOM_GROUPS,
     symptom_merge_share: float | None = 0.8,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """Cluster reports; returns int64 labels of shape (n,), -1 = background/noise.
 
@@ -148,6 +149,8 @@ def cluster_reports(
             symptom group (and one group dominates) are merged into one: a failure with a
             detectable symptom is one problem however its users describe it (those with no
             comment at all form their own dense point otherwise). None disables.
+        n_jobs: processes for the two-stage scheme's shards (joblib's convention: None = 1,
+            -1 = every core). Shards are independent, so the labels do not depend on it.
 
     Labels are renumbered 0..k-1 by decreasing size (ties: first row), so they are stable for
     a given input.
@@ -180,7 +183,9 @@ def cluster_reports(
     if n <= max_global:
         labels = _hdbscan(x, mcs, ms, selection)
     else:
-        labels = _two_stage(x, mcs, ms, random_state, shard_size, merge_threshold, selection)
+        labels = _two_stage(
+            x, mcs, ms, random_state, shard_size, merge_threshold, selection, n_jobs
+        )
     if symptom_merge_share is not None:
         labels = _merge_by_symptom(labels, group_symptoms(sym, symptom_groups), symptom_merge_share)
     return _renumber(labels)
@@ -224,8 +229,11 @@ def _two_stage(
     shard_size: int,
     merge_threshold: float,
     selection: str = "eom",
+    n_jobs: int | None = None,
 ) -> np.ndarray:
-    """Per-shard HDBSCAN, then merge shard centroids by single-linkage agglomeration."""
+    """Per-shard HDBSCAN (shards in parallel with ``n_jobs``), then merge shard centroids by
+    single-linkage agglomeration."""
+    from joblib import Parallel, delayed
     from sklearn.cluster import AgglomerativeClustering
 
     n = x.shape[0]
@@ -233,13 +241,17 @@ def _two_stage(
     order = np.random.default_rng(random_state).permutation(n)
     local = np.full(n, -1, dtype=np.int64)
     centroids: list[np.ndarray] = []
+    shards = []
     for rows in np.array_split(order, n_shards):
         rows = np.sort(rows)
         shard_mcs = max(5, int(round(min_cluster_size * len(rows) / n)))
         shard_ms = max(2, min(min_samples, shard_mcs))
-        if len(rows) < shard_mcs:
-            continue
-        lab = _hdbscan(x[rows], shard_mcs, shard_ms, selection)
+        if len(rows) >= shard_mcs:
+            shards.append((rows, shard_mcs, shard_ms))
+    shard_labels = Parallel(n_jobs=n_jobs)(
+        delayed(_hdbscan)(x[rows], mcs, ms, selection) for rows, mcs, ms in shards
+    )
+    for (rows, _, _), lab in zip(shards, shard_labels, strict=True):
         for c in np.unique(lab[lab >= 0]):
             members = rows[lab == c]
             local[members] = len(centroids)

@@ -38,7 +38,9 @@ def cluster_all(
         return
     emb = np.stack([np.frombuffer(r["embedding"], dtype=np.float32) for r in records])
     symptoms = [r["symptoms"] for r in records]
-    labels = cluster_reports(emb, symptom_matrix(symptoms), random_state=random_state)
+    # The one global step: nothing else of the job runs while it does, so its shards use
+    # every core of the worker (same labels as one core).
+    labels = cluster_reports(emb, symptom_matrix(symptoms), random_state=random_state, n_jobs=-1)
     texts = [r["comment_redacted"] or "" for r in records]
     names = label_clusters(texts, labels, symptoms)
     found = sorted(int(k) for k in set(labels.tolist()) if k >= 0)

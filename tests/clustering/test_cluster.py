@@ -70,6 +70,14 @@ def test_two_stage_matches_global_grouping() -> None:
         assert np.mean(truth[labels == best] == g) >= 0.75, g
 
 
+def test_two_stage_shards_in_parallel_give_the_same_labels() -> None:
+    x, s, _ = _groups(seed=2, n_noise=400)
+    kw = {"min_cluster_size": 30, "max_global": 200, "shard_size": 250, "random_state": 3}
+    serial = cluster_reports(x, s, **kw)
+    assert len(set(serial.tolist()) - {-1}) >= 2  # the sharded path found the groups
+    np.testing.assert_array_equal(cluster_reports(x, s, n_jobs=2, **kw), serial)
+
+
 def test_small_and_bad_input() -> None:
     assert cluster_reports(np.zeros((0, 8)), np.zeros((0, 4))).shape == (0,)
     few = cluster_reports(np.eye(5, dtype=np.float32), np.zeros((5, 4)), min_cluster_size=10)
