@@ -1,9 +1,10 @@
 """Times inside the job are int microseconds since the epoch (UTC), not datetimes.
 
 Beam's default coder encodes ints natively but pickles every datetime (and numpy array) it
-meets, once per element each time a record crosses a stage boundary: sampled with py-spy on
-the 20k replay with two workers, that pickling was 17 s of the workers' 260 s. Times become
-datetimes again only in the extract's tables.
+meets, once per element each time a record crosses a stage boundary: on the 20k replay with
+two workers, that pickling was ~17 s of the workers' ~260 s of CPU before this module
+(`bench/profile_job.py`, stage "beam: pickled values"). Times become datetimes again only
+in the extract's tables.
 """
 
 from __future__ import annotations
