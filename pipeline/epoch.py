@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-HOUR_US = 3_600_000_000
+from joins.columns import HOUR_US
+
+__all__ = ["HOUR_US", "floor_hour_us", "from_us", "to_us"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
