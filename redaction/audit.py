@@ -22,7 +22,7 @@ from detect_secrets.plugins.basic_auth import BasicAuthDetector
 from detect_secrets.plugins.private_key import PrivateKeyDetector
 
 from redaction import entities as E
-from redaction.recognizers.secrets import TYPED_PLUGINS
+from redaction.secret_plugins import TYPED_PLUGINS
 
 RAW_ID = "RAW_ID"
 AUDITED_TYPES: tuple[str, ...] = (

@@ -72,3 +72,19 @@ def test_result_holds_no_values():
 def test_non_string_rejected():
     with pytest.raises(TypeError):
         audit_texts([b"bytes"])
+
+
+def test_audit_does_not_import_presidio():
+    """The launcher audits the published labels: that must not cost Presidio's import
+    (transformers and torch, seconds per process)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from redaction import audit_texts; audit_texts(['call 555-0100']); "
+        "print(sorted(m for m in ('presidio_analyzer', 'torch', 'spacy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
