@@ -5,8 +5,6 @@ Plain Python over the `clustering` library; `stages.ClusterReports` runs it in B
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
 from pipeline.epoch import from_us
@@ -16,11 +14,11 @@ CLUSTER_INFO = "cluster_info"
 BACKGROUND_ID = "background"
 
 
-def cluster_all(
-    records: list[dict], previous: dict | None = None, random_state: int = 0
-) -> Iterator:
-    """Cluster all records; yield ``(REPORTS, record)`` with ``cluster_id`` (embedding
-    dropped) and one ``(CLUSTER_INFO, {cluster_id: {label, centroid, is_background}})``.
+def cluster_all(records: list[dict], previous: dict | None = None, random_state: int = 0) -> dict:
+    """Cluster all records: ``{REPORTS: [record with cluster_id (embedding dropped), ...],
+    CLUSTER_INFO: {cluster_id: {label, centroid, is_background}}}``. The job's later global
+    steps (join, attribution) take this one value as it is, so the reports are not shipped
+    through the runner again between them.
 
     Records are sorted by report id first so the result does not depend on the order the
     runner delivered them in (determinism across runners).
@@ -34,8 +32,7 @@ def cluster_all(
 
     records = sorted(records, key=lambda r: r["report_id"])
     if not records:
-        yield (CLUSTER_INFO, {})
-        return
+        return {REPORTS: [], CLUSTER_INFO: {}}
     emb = np.stack([np.frombuffer(r["embedding"], dtype=np.float32) for r in records])
     symptoms = [r["symptoms"] for r in records]
     # The one global step: nothing else of the job runs while it does, so its shards use
@@ -67,8 +64,9 @@ def cluster_all(
             "centroid": c.tolist(),
             "is_background": False,
         }
+    out = []
     for rec, k in zip(records, labels.tolist(), strict=True):
-        out = {key: v for key, v in rec.items() if key != "embedding"}
-        out["cluster_id"] = id_of.get(k, BACKGROUND_ID)
-        yield (REPORTS, out)
-    yield (CLUSTER_INFO, info)
+        row = {key: v for key, v in rec.items() if key != "embedding"}
+        row["cluster_id"] = id_of.get(k, BACKGROUND_ID)
+        out.append(row)
+    return {REPORTS: out, CLUSTER_INFO: info}

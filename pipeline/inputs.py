@@ -130,8 +130,9 @@ class ReadFeedback(beam.PTransform):
         return split_by_tag(tagged, (REPORTS, QUARANTINE, OUT_OF_WINDOW), "Split")
 
 
-class _KeyRoutingRows(beam.DoFn):
-    """Routing rows keyed by the request pseudonym (the raw request id is dropped here)."""
+class _KeyRoutingFile(beam.DoFn):
+    """One routing file -> one Arrow table keyed by request pseudonym (the raw request id is
+    dropped here), cut down to the wanted requests when a set of them is given."""
 
     def __init__(self, key: KeySource, dimensions: list[str]):
         self.key = key
@@ -142,28 +143,39 @@ class _KeyRoutingRows(beam.DoFn):
 
         self.pseudonyms = Pseudonymizer(self.key.resolve())
 
-    def process(self, path: str):
+    def process(self, path: str, wanted=None):
+        from joins.columns import as_string
+        from pipeline.joined import routing_schema
+
         table = pq.read_table(FileSystems.open(path))
-        cols = {
-            c: table.column(c).to_pylist()
-            for c in ["request_id", *self.dimensions]
-            if c in table.column_names
-        }
+        pseudonyms = [
+            None if rid is None else self.pseudonyms.pseudonym(rid, "request")
+            for rid in table.column("request_id").to_pylist()
+        ]
+        keep = [p is not None and (wanted is None or p in wanted) for p in pseudonyms]
         ts = table.column("ts")
         if pa.types.is_timestamp(ts.type):
             ts = ts.cast(pa.timestamp("us", tz=ts.type.tz), safe=False).cast(pa.int64())
-        cols["ts"] = ts.to_pylist()
-        for i in range(table.num_rows):
-            rid = cols["request_id"][i]
-            if rid is None:
-                continue
-            row = {d: cols[d][i] if d in cols else None for d in self.dimensions}
-            row["ts"] = cols["ts"][i]  # int microseconds (pipeline/epoch.py)
-            yield self.pseudonyms.pseudonym(rid, "request"), row
+        schema = routing_schema(self.dimensions)
+        columns = [pa.array(pseudonyms, pa.string()), ts.cast(pa.int64())]
+        for d in self.dimensions:
+            if d in table.column_names:
+                columns.append(as_string(table.column(d)))
+            else:
+                columns.append(pa.nulls(table.num_rows, pa.string()))
+        keyed = pa.Table.from_arrays(columns, schema=schema).filter(pa.array(keep, pa.bool_()))
+        if keyed.num_rows:
+            yield keyed
 
 
 class ReadRouting(beam.PTransform):
-    """routing/*.parquet -> (request_pseudonym, {ts, dimension: value}) pairs."""
+    """routing/*.parquet -> Arrow tables (one per file) of request_pseudonym, ts (int
+    microseconds) and every dimension as strings.
+
+    :param wanted: optional singleton side input holding the set of request pseudonyms that
+        have a report; rows of other requests are dropped where they are read, so only the
+        few that can join leave the worker.
+    """
 
     def __init__(
         self,
@@ -172,6 +184,7 @@ class ReadRouting(beam.PTransform):
         dimensions: list[str],
         since: datetime | None = None,
         until: datetime | None = None,
+        wanted=None,  # noqa: ANN001 - a Beam side input (AsSingleton of a set)
     ):
         super().__init__()
         self.input_dir = input_dir.rstrip("/")
@@ -179,15 +192,18 @@ class ReadRouting(beam.PTransform):
         self.dimensions = dimensions
         self.since = since
         self.until = until
+        self.wanted = wanted
 
     def expand(self, pbegin):
         files = prune_partitions(
             list_files(f"{self.input_dir}/routing/*.parquet"), self.since, self.until
         )
+        side = {} if self.wanted is None else {"wanted": self.wanted}
         return (
             pbegin
             | "ListRoutingFiles" >> beam.Create(files)
-            | "KeyByRequestPseudonym" >> beam.ParDo(_KeyRoutingRows(self.key, self.dimensions))
+            | "KeyByRequestPseudonym"
+            >> beam.ParDo(_KeyRoutingFile(self.key, self.dimensions), **side)
         )
 
 

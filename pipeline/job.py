@@ -1,9 +1,13 @@
 """`triage run`: the whole job as one Beam batch pipeline, top to bottom like the data flow.
 
-    feedback ─► validate ─► redact ─► dedupe ─► symptoms ─► embed ─► cluster ─┐
-      (bad lines ─► quarantine)                                               ├► attribute ─► out
-    routing ─────────────────────► key request ids ─► join on request ────────┘
-    traffic, deploys ──────────────────────────────────────── (read by attribute)
+    feedback ─► validate ─► redact ─► dedupe ─► symptoms ─► embed ─► cluster ─► join ─► attribute
+      (bad lines ─► quarantine)          │                                       ▲        ─► out
+                                         └► request ids with a report ─┐          │
+    routing ─► key request ids ─► keep those with a report ◄───────────┘ ─────────┘
+    traffic, deploys ──────────────────────────────────────────────────── (read by attribute)
+
+Clustering, the join and the attribution are the global steps: they run one after the other
+on one value (every report), with the routing rows of the reported requests as a side input.
 
 Raw text exists only between `ReadFeedback` and `RedactReports`, inside one worker; every
 later stage sees redacted text and pseudonyms. The pipeline writes the extract's tables to a
@@ -22,6 +26,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipeline import extract, locations
 from pipeline.attributed import build_tables
 from pipeline.clustered import CLUSTER_INFO
+from pipeline.clustered import REPORTS as CLUSTERED_REPORTS
 from pipeline.inputs import (
     OUT_OF_WINDOW,
     QUARANTINE,
@@ -41,6 +46,7 @@ from pipeline.stages import (
     EmbedReports,
     JoinRouting,
     RedactReports,
+    ReportedRequests,
 )
 
 
@@ -57,12 +63,12 @@ class _Attribute(beam.DoFn):
         self.min_users = min_users
         self.previous_first_seen = previous_first_seen or {}
 
-    def process(self, records, cluster_info):
+    def process(self, clustered: dict):
         traffic = read_table_dir(self.input_dir, "traffic")
         deploys = read_deploys(self.input_dir)
         yield build_tables(
-            records,
-            cluster_info,
+            clustered[CLUSTERED_REPORTS],
+            clustered[CLUSTER_INFO],
             traffic,
             deploys,
             self.dimensions,
@@ -72,34 +78,24 @@ class _Attribute(beam.DoFn):
 
 
 class AttributeClusters(beam.PTransform):
-    """Joined, clustered reports -> the extract's tables (attributions, suspects, ...)."""
+    """The joined, clustered value -> the extract's tables (attributions, suspects, ...)."""
 
     def __init__(
         self,
         input_dir: str,
         dimensions: list[str],
         min_users: int,
-        cluster_info,
         previous_first_seen: dict | None = None,
     ):
         super().__init__()
         self.input_dir = input_dir
         self.dimensions = dimensions
         self.min_users = min_users
-        self.cluster_info = cluster_info
         self.previous_first_seen = previous_first_seen
 
-    def expand(self, reports):
-        return (
-            reports
-            | "Gather" >> beam.combiners.ToList()
-            | "RankCauses"
-            >> beam.ParDo(
-                _Attribute(
-                    self.input_dir, self.dimensions, self.min_users, self.previous_first_seen
-                ),
-                cluster_info=beam.pvalue.AsSingleton(self.cluster_info),
-            )
+    def expand(self, joined):
+        return joined | "RankCauses" >> beam.ParDo(
+            _Attribute(self.input_dir, self.dimensions, self.min_users, self.previous_first_seen)
         )
 
 
@@ -166,10 +162,13 @@ def build_pipeline(
         batch_size=opts.embed_batch, backend=opts.embedding
     )
     clustered = embedded | "ClusterReports" >> ClusterReports(previous, opts.random_state)
-    routing = p | "ReadRouting" >> ReadRouting(input_dir, opts.key, dims, opts.since, opts.until)
-    joined = (clustered[REPORTS], routing) | "JoinRouting" >> JoinRouting(dims)
+    reported = unique | "ReportedRequests" >> ReportedRequests()
+    routing = p | "ReadRouting" >> ReadRouting(
+        input_dir, opts.key, dims, opts.since, opts.until, wanted=beam.pvalue.AsSingleton(reported)
+    )
+    joined = (clustered, routing) | "JoinRouting" >> JoinRouting(dims)
     tables = joined | "AttributeClusters" >> AttributeClusters(
-        input_dir, dims, opts.min_users, clustered[CLUSTER_INFO], previous_first_seen
+        input_dir, dims, opts.min_users, previous_first_seen
     )
 
     counts = (

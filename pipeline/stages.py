@@ -209,11 +209,27 @@ class EmbedReports(beam.PTransform):
         )
 
 
+class ReportedRequests(beam.PTransform):
+    """Unique records -> one set: the request pseudonyms that have a report (for cutting the
+    routing log down to the rows that can join, where it is read)."""
+
+    def expand(self, reports):
+        return (
+            reports
+            | "RequestPseudonym" >> beam.Map(lambda r: r["request_pseudonym"])
+            | "WithRequest" >> beam.Filter(bool)
+            | "ToSet" >> beam.combiners.ToSet()
+        )
+
+
 class ClusterReports(beam.PTransform):
-    """Embedded records -> records with a stable `cluster_id` and one label per cluster.
+    """Embedded records -> one value: ``{"reports": records with a stable cluster_id,
+    "cluster_info": one label and centroid per cluster}``.
 
     The one global step of the job: every embedding meets in one place (see
-    docs/clustering.md for its memory bound and the two-stage scheme past it).
+    docs/clustering.md for its memory bound and the two-stage scheme past it). Its output
+    stays one value, so the join and the attribution after it run where it ran, on the
+    same list, instead of shipping every report through the runner twice more.
     """
 
     def __init__(self, previous: dict | None = None, random_state: int = 0):
@@ -222,31 +238,22 @@ class ClusterReports(beam.PTransform):
         self.random_state = random_state
 
     def expand(self, reports):
-        from pipeline.clustered import CLUSTER_INFO, REPORTS, cluster_all
+        from pipeline.clustered import cluster_all
 
-        tagged = (
+        return (
             reports
             | "Gather" >> beam.combiners.ToList()
             | "Cluster"
-            >> beam.FlatMap(cluster_all, previous=self.previous, random_state=self.random_state)
+            >> beam.Map(cluster_all, previous=self.previous, random_state=self.random_state)
         )
-        return split_by_tag(tagged, (REPORTS, CLUSTER_INFO), "Split")
-
-
-def _attach_routing(item, dimensions: list[str]):
-    _, grouped = item
-    routes = sorted(grouped["routing"], key=lambda r: r["ts"])
-    route = routes[-1] if routes else None  # a request logged twice: its latest row
-    for rec in grouped["reports"]:
-        dims = {d: (route.get(d) if route else None) for d in dimensions}
-        yield {**rec, **dims, "joined": route is not None}
 
 
 class JoinRouting(beam.PTransform):
-    """Clustered records + keyed routing rows -> records with every routing dimension.
+    """The clustered value + routing tables (`inputs.ReadRouting`) -> the same value with
+    every routing dimension on each report.
 
     Records without a request id, or whose request is not in the log, keep null dimensions
-    and `joined = False`.
+    and `joined = False`. A request logged twice takes its latest row.
     """
 
     def __init__(self, dimensions: list[str]):
@@ -254,24 +261,9 @@ class JoinRouting(beam.PTransform):
         self.dimensions = dimensions
 
     def expand(self, inputs):
-        reports, routing = inputs
-        with_request = reports | "HasRequest" >> beam.Filter(lambda r: r["request_pseudonym"])
-        without = (
-            reports
-            | "NoRequest" >> beam.Filter(lambda r: not r["request_pseudonym"])
-            | "NullDims"
-            >> beam.Map(
-                lambda r, dims: {**r, **{d: None for d in dims}, "joined": False},
-                dims=self.dimensions,
-            )
+        from pipeline.joined import join_batch
+
+        clustered, routing = inputs
+        return clustered | "AttachRouting" >> beam.Map(
+            join_batch, routing=beam.pvalue.AsList(routing), dimensions=self.dimensions
         )
-        joined = (
-            {
-                "reports": with_request
-                | "KeyByRequest" >> beam.Map(lambda r: (r["request_pseudonym"], r)),
-                "routing": routing,
-            }
-            | "CoGroupByRequest" >> beam.CoGroupByKey()
-            | "Attach" >> beam.FlatMap(_attach_routing, dimensions=self.dimensions)
-        )
-        return (joined, without) | "AllReports" >> beam.Flatten()

@@ -105,9 +105,13 @@ def test_join_attaches_latest_routing_row_and_keeps_unjoined(tmp_path, monkeypat
     ]
     with _runner_pipeline() as p:
         routing = p | ReadRouting(str(tmp_path), KeySource(), dims)
-        joined = (p | beam.Create(reports), routing) | JoinRouting(dims)
-        shape = joined | beam.Map(
-            lambda r: (r["report_id"], r["server_pool"], r["context_tier"], r["joined"])
+        clustered = p | beam.Create([{"reports": reports, "cluster_info": {}}])
+        joined = (clustered, routing) | JoinRouting(dims)
+        shape = joined | beam.FlatMap(
+            lambda batch: [
+                (r["report_id"], r["server_pool"], r["context_tier"], r["joined"])
+                for r in batch["reports"]
+            ]
         )
         assert_that(
             shape,
@@ -116,6 +120,45 @@ def test_join_attaches_latest_routing_row_and_keeps_unjoined(tmp_path, monkeypat
                     ("r1", "fp-long-1m", "long_1m", True),
                     ("r2", None, None, False),
                     ("r3", None, None, False),
+                ]
+            ),
+        )
+
+
+def test_routing_is_cut_to_the_reported_requests_where_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRIAGE_PSEUDONYM_KEY", "k" * 32)
+    from redaction import Pseudonymizer
+
+    ps = Pseudonymizer(b"k" * 32)
+    (tmp_path / "routing").mkdir()
+    ts = pa.array([T0] * 3, pa.timestamp("us", tz="UTC"))
+    pq.write_table(
+        pa.table(
+            {
+                "request_id": ["req_1", "req_2", None],
+                "ts": ts,
+                "server_pool": ["a", "b", "c"],
+            }
+        ),
+        tmp_path / "routing/a.parquet",
+    )
+    wanted = {ps.pseudonym("req_2", "request"), ps.pseudonym("req_9", "request")}
+    with _runner_pipeline() as p:
+        side = beam.pvalue.AsSingleton(p | "Wanted" >> beam.Create([wanted]))
+        routing = p | ReadRouting(
+            str(tmp_path), KeySource(), ["server_pool", "region"], wanted=side
+        )
+        rows = routing | beam.FlatMap(lambda t: t.to_pylist())
+        assert_that(
+            rows,
+            equal_to(
+                [
+                    {
+                        "request_pseudonym": ps.pseudonym("req_2", "request"),
+                        "ts": int(T0.timestamp() * 1_000_000),
+                        "server_pool": "b",
+                        "region": None,
+                    }
                 ]
             ),
         )

@@ -1,0 +1,48 @@
+"""The join step's body: the clustered batch + the routing rows of its requests -> every
+report with the routing dimensions.
+
+Plain Python over `joins.join_reports` (DuckDB); `stages.JoinRouting` runs it in Beam. The
+routing rows arrive as small Arrow tables, one per routing file, already keyed by request
+pseudonym and cut down to the requests that have a report (`inputs.ReadRouting`), so the
+500k-row log never travels through the runner row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+REQUEST_KEY = "request_pseudonym"
+
+
+def routing_schema(dimensions: list[str]) -> pa.Schema:
+    """The keyed routing rows: request pseudonym, ts (int microseconds), every dimension."""
+    return pa.schema(
+        [pa.field(REQUEST_KEY, pa.string()), pa.field("ts", pa.int64())]
+        + [pa.field(d, pa.string()) for d in dimensions]
+    )
+
+
+def join_batch(batch: dict, routing: Iterable[pa.Table], dimensions: list[str]) -> dict:
+    """``batch`` (``{"reports": [record, ...], "cluster_info": ...}``) with every record given
+    each of ``dimensions`` (None when unknown) and ``joined`` (its request is in the log).
+
+    A request logged more than once takes its latest row (ties: `joins.join_reports`'s rule),
+    so the result does not depend on the order the runner delivered the tables in.
+    """
+    from joins import join_reports
+
+    records = batch["reports"]
+    schema = routing_schema(dimensions)
+    tables = [t.select(schema.names).cast(schema) for t in routing if t.num_rows]
+    log = pa.concat_tables(tables) if tables else schema.empty_table()
+    keys = pa.table({REQUEST_KEY: pa.array([r[REQUEST_KEY] for r in records], pa.string())})
+    joined = join_reports(keys, log, report_key=REQUEST_KEY, routing_key=REQUEST_KEY)
+    columns = {d: joined.column(d).to_pylist() for d in dimensions}
+    found = joined.column("joined").to_pylist()
+    out = [
+        {**rec, **{d: columns[d][i] for d in dimensions}, "joined": bool(found[i])}
+        for i, rec in enumerate(records)
+    ]
+    return {**batch, "reports": out}
