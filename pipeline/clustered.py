@@ -20,7 +20,8 @@ def cluster_all(records: list[dict], previous: dict | None = None, random_state:
     steps (join, attribution) take this one value as it is, so the reports are not shipped
     through the runner again between them.
 
-    Records are sorted by report id first so the result does not depend on the order the
+    ``None`` items are ignored (`stages.ClusterReports` adds one so an empty run still gathers
+    one list). Records are sorted by report id first so the result does not depend on the order the
     runner delivered them in (determinism across runners).
     """
     from clustering import (
@@ -30,7 +31,7 @@ def cluster_all(records: list[dict], previous: dict | None = None, random_state:
         symptom_matrix,
     )
 
-    records = sorted(records, key=lambda r: r["report_id"])
+    records = sorted((r for r in records if r is not None), key=lambda r: r["report_id"])
     if not records:
         return {REPORTS: [], CLUSTER_INFO: {}}
     emb = np.stack([np.frombuffer(r["embedding"], dtype=np.float32) for r in records])

@@ -39,6 +39,7 @@ from pipeline.inputs import (
 )
 from pipeline.lock import RunLock
 from pipeline.options import RunOptions
+from pipeline.progress import Progress
 from pipeline.stages import (
     ClusterReports,
     DetectSymptoms,
@@ -64,9 +65,10 @@ class _Attribute(beam.DoFn):
         self.previous_first_seen = previous_first_seen or {}
 
     def process(self, clustered: dict):
+        started = time.monotonic()
         traffic = read_table_dir(self.input_dir, "traffic")
         deploys = read_deploys(self.input_dir)
-        yield build_tables(
+        tables = build_tables(
             clustered[CLUSTERED_REPORTS],
             clustered[CLUSTER_INFO],
             traffic,
@@ -75,6 +77,8 @@ class _Attribute(beam.DoFn):
             self.min_users,
             self.previous_first_seen,
         )
+        Progress.step("attribute", len(clustered[CLUSTERED_REPORTS]), started)
+        yield tables
 
 
 class AttributeClusters(beam.PTransform):

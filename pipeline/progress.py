@@ -37,6 +37,15 @@ class Progress:
         if self.count:
             self._print(self.last_tick, final=True)
 
+    @classmethod
+    def step(cls, stage: str, count: int, started: float, unit: str = "reports") -> None:
+        """One final line for a step that handles everything at once (the global steps):
+        ``count`` items since ``started`` (a ``time.monotonic()`` value)."""
+        line = cls(stage, unit)
+        line.start = started
+        line.count = count
+        line.done()
+
     def _print(self, now: float, final: bool = False) -> None:
         if self.quiet:
             return

@@ -8,6 +8,7 @@ libraries (`redaction`, `clustering`, `joins`); these classes only move data.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 
 import apache_beam as beam
@@ -222,6 +223,24 @@ class ReportedRequests(beam.PTransform):
         )
 
 
+def _cluster(records: list, previous: dict | None, random_state: int) -> dict:
+    from pipeline.clustered import REPORTS, cluster_all
+
+    started = time.monotonic()
+    clustered = cluster_all(records, previous, random_state)
+    Progress.step("cluster", len(clustered[REPORTS]), started)
+    return clustered
+
+
+def _join(clustered: dict, routing, dimensions: list[str]) -> dict:  # noqa: ANN001
+    from pipeline.joined import join_batch
+
+    started = time.monotonic()
+    joined = join_batch(clustered, routing, dimensions)
+    Progress.step("join routing", len(joined["reports"]), started)
+    return joined
+
+
 class ClusterReports(beam.PTransform):
     """Embedded records -> one value: ``{"reports": records with a stable cluster_id,
     "cluster_info": one label and centroid per cluster}``.
@@ -238,13 +257,16 @@ class ClusterReports(beam.PTransform):
         self.random_state = random_state
 
     def expand(self, reports):
-        from pipeline.clustered import cluster_all
-
+        # ToList's default (an empty list for an empty input) would route the whole gathered
+        # list through a side input and read it back; a None riding along gives the empty
+        # run its one (empty) list instead, and cluster_all drops it.
+        anchor = reports.pipeline | "Anchor" >> beam.Create([None])
         return (
-            reports
-            | "Gather" >> beam.combiners.ToList()
+            (reports, anchor)
+            | "WithAnchor" >> beam.Flatten()
+            | "Gather" >> beam.combiners.ToList().without_defaults()
             | "Cluster"
-            >> beam.Map(cluster_all, previous=self.previous, random_state=self.random_state)
+            >> beam.Map(_cluster, previous=self.previous, random_state=self.random_state)
         )
 
 
@@ -261,9 +283,7 @@ class JoinRouting(beam.PTransform):
         self.dimensions = dimensions
 
     def expand(self, inputs):
-        from pipeline.joined import join_batch
-
         clustered, routing = inputs
         return clustered | "AttachRouting" >> beam.Map(
-            join_batch, routing=beam.pvalue.AsList(routing), dimensions=self.dimensions
+            _join, routing=beam.pvalue.AsList(routing), dimensions=self.dimensions
         )

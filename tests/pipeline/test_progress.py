@@ -21,3 +21,10 @@ def test_quiet_prints_nothing(capsys, monkeypatch):
     p.tick(5)
     p.done()
     assert capsys.readouterr().err == ""
+
+
+def test_a_global_step_prints_one_line_from_its_start(capsys, monkeypatch):
+    monkeypatch.delenv("TRIAGE_QUIET", raising=False)
+    monkeypatch.setattr(time, "monotonic", lambda: 130.0)
+    Progress.step("cluster", 1200, started=100.0)
+    assert capsys.readouterr().err.strip() == "[cluster] 1,200 reports, 30.0s, 40/s (done)"

@@ -178,3 +178,19 @@ def test_evaluate_command_scores_each_bug_on_its_clusters(extract, small_replay)
     assert rows["tpu_corruption (largest)"] == ["True", "1"]
     assert rows["topk_sampler (focused)"] == ["True", "1"]
     assert "leaked personal-data values: none" in proc.stdout
+
+
+def test_a_window_without_reports_publishes_an_empty_conforming_extract(small_replay, tmp_path):
+    """Nothing in the window: the global steps still run once (on an empty list) and the
+    extract is published, empty but valid, with the run's accounting."""
+    out = tmp_path / "out"
+    proc = run_triage(small_replay, out, "--since", "2099-01-01T00:00:00Z")
+    assert proc.returncode == 0, proc.stderr[-500:]
+    # The contract checker expects reports; every other check of it (tables, columns,
+    # types, views) must pass on the empty extract.
+    problems = _checker().problems(out / "triage.duckdb", small_replay)
+    assert problems == ["reports is empty"]
+    con = duckdb.connect(str(out / "triage.duckdb"), read_only=True)
+    reports_out, outside = con.execute("select reports_out, outside_window from runs").fetchone()
+    assert reports_out == 0 and outside > 0
+    assert con.execute("select count(*) from clusters").fetchone()[0] == 0
