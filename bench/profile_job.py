@@ -31,6 +31,7 @@ KEY = "bench-key-0123456789abcdef0123"
 # stages nested in others (audit inside redaction) come first.
 RULES: tuple[tuple[str, str], ...] = (
     ("redact: audit", "audit_texts"),
+    ("redact: spaCy NER", "pipe (spacy/language.py"),
     ("redact: redactor", "redact_batch"),
     ("redact: other", "_RedactBatch.process"),
     ("imports", "_find_and_load"),

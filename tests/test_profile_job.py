@@ -26,6 +26,9 @@ def test_samples_go_to_the_innermost_named_stage_per_process_kind(tmp_path):
                 "Redactor.redact_batch (redaction/redactor.py:154) 30",
                 f"{worker};_RedactBatch.process (pipeline/stages.py:47);"
                 "audit_texts (redaction/audit.py:175) 10",
+                f"{worker};_RedactBatch.process (pipeline/stages.py:47);"
+                "Redactor.redact_batch (redaction/redactor.py:154);"
+                "Language.pipe (spacy/language.py:1536);_pipe (spacy/util.py:1763) 20",
                 f"{worker};DataInputOperation.process_encoded (bundle_processor.py:263) 5",
                 f"{launcher};publish (pipeline/extract.py:200) 4",
                 f"{launcher};something_else (x.py:1) 2",
@@ -36,6 +39,7 @@ def test_samples_go_to_the_innermost_named_stage_per_process_kind(tmp_path):
     out = _module().summarise(raw, rate=10)
     assert out["worker"] == {
         "redact: redactor": 3.0,
+        "redact: spaCy NER": 2.0,
         "redact: audit": 1.0,
         "beam: element decoding": 0.5,
     }
