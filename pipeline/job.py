@@ -1,10 +1,10 @@
 """`triage run`: the whole job as one Beam batch pipeline, top to bottom like the data flow.
 
     feedback ─► validate ─► redact ─► dedupe ─► symptoms ─► embed ─► cluster ─► join ─► attribute
-      (bad lines ─► quarantine)          │                                       ▲        ─► out
-                                         └► request ids with a report ─┐          │
-    routing ─► key request ids ─► keep those with a report ◄───────────┘ ─────────┘
-    traffic, deploys ──────────────────────────────────────────────────── (read by attribute)
+      (bad lines ─► quarantine)         │                                        ▲          │
+                                        └─► request ids with a report ─┐         │          ▼
+    routing ─► key request ids ─► keep the reported ones ◄─────────────┘ ────────┘         out
+    traffic, deploys ────────────────────────────────────────────────── (read by attribute)
 
 Clustering, the join and the attribution are the global steps: they run one after the other
 on one value (every report), with the routing rows of the reported requests as a side input.
