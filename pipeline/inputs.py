@@ -145,7 +145,7 @@ class _KeyRoutingFile(beam.DoFn):
 
     def process(self, path: str, wanted=None):
         from joins.columns import as_string
-        from pipeline.joined import routing_schema
+        from pipeline.joined import keyed_routing_schema
 
         table = pq.read_table(FileSystems.open(path))
         pseudonyms = [
@@ -156,7 +156,7 @@ class _KeyRoutingFile(beam.DoFn):
         ts = table.column("ts")
         if pa.types.is_timestamp(ts.type):
             ts = ts.cast(pa.timestamp("us", tz=ts.type.tz), safe=False).cast(pa.int64())
-        schema = routing_schema(self.dimensions)
+        schema = keyed_routing_schema(self.dimensions)
         columns = [pa.array(pseudonyms, pa.string()), ts.cast(pa.int64())]
         for d in self.dimensions:
             if d in table.column_names:

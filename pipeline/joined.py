@@ -16,8 +16,9 @@ import pyarrow as pa
 REQUEST_KEY = "request_pseudonym"
 
 
-def routing_schema(dimensions: list[str]) -> pa.Schema:
-    """The keyed routing rows: request pseudonym, ts (int microseconds), every dimension."""
+def keyed_routing_schema(dimensions: list[str]) -> pa.Schema:
+    """The keyed routing rows: request pseudonym, ts (int microseconds), every dimension.
+    (The raw input's schema, with request_id and a timestamp, is `schemas.routing_schema`.)"""
     return pa.schema(
         [pa.field(REQUEST_KEY, pa.string()), pa.field("ts", pa.int64())]
         + [pa.field(d, pa.string()) for d in dimensions]
@@ -34,7 +35,7 @@ def join_batch(batch: dict, routing: Iterable[pa.Table], dimensions: list[str]) 
     from joins import join_reports
 
     records = batch["reports"]
-    schema = routing_schema(dimensions)
+    schema = keyed_routing_schema(dimensions)
     tables = [t.select(schema.names).cast(schema) for t in routing if t.num_rows]
     log = pa.concat_tables(tables) if tables else schema.empty_table()
     keys = pa.table({REQUEST_KEY: pa.array([r[REQUEST_KEY] for r in records], pa.string())})

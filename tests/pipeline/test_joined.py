@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipeline.joined import join_batch, routing_schema
+from pipeline.joined import join_batch, keyed_routing_schema
 
 DIMS = ["server_pool", "region"]
 
 
 def _table(rows: list[dict]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=routing_schema(DIMS))
+    return pa.Table.from_pylist(rows, schema=keyed_routing_schema(DIMS))
 
 
 def _batch():
