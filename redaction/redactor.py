@@ -23,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from redaction import entities as E
+from redaction.context import ScoreGatedContextEnhancer
 from redaction.ner_view import ner_view
 from redaction.recognizers.contact import PHONE_REGIONS
 from redaction.registry import build_registry
@@ -140,6 +141,9 @@ class Redactor:
             registry=build_registry(phone_regions=phone_regions),
             nlp_engine=self._engine,
             supported_languages=["en"],
+            context_aware_enhancer=ScoreGatedContextEnhancer(
+                {entity for entity, score in self.min_scores.items() if score > 0}
+            ),
         )
 
     # -- public API -------------------------------------------------------------------------
