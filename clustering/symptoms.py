@@ -8,6 +8,7 @@ Reasons name the kind of evidence (script, language, counts), never the text its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -140,8 +141,12 @@ def detect_code_syntax_errors(blocks: Sequence[CodeBlock]) -> list[Symptom]:
 _WORD_RE = regex.compile(r"\w+(?:['’]\w+)*|[^\w\s]", regex.V1)
 # A unit of 1..12 characters without spaces repeated 6+ times in a row: degenerate output in
 # scripts without spaces (Thai, Chinese) or "aaaa..."; the unit must contain a letter so that
-# rules (-----) and tables (|||) are not repetition.
-_CHAR_REPEAT_RE = regex.compile(r"(\S{1,12}?)\1{5,}")
+# rules (-----) and tables (|||) are not repetition. The standard library's engine runs this
+# backreference twice as fast as `regex` (measured on the replay's texts, same matches); the
+# class spells out `regex`'s \S (not Unicode White_Space), which `re`'s \S is not: `re`
+# also counts U+001C..U+001F as space.
+_NOT_SPACE = "[^\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_CHAR_REPEAT_RE = re.compile(rf"({_NOT_SPACE}{{1,12}}?)\1{{5,}}")
 
 
 def detect_repetition(

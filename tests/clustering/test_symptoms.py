@@ -118,3 +118,19 @@ def test_symptom_is_frozen_and_vocabulary_complete() -> None:
 def test_deterministic() -> None:
     text = "The answer 数据 is\n" + "same line repeated here\n" * 3 + "and then"
     assert detect_symptoms(text) == detect_symptoms(text)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["ฮา", "哈", "a", "ab1", "\x1c", "x\x1f", "\u200b", "é", "🙂", "-", " ", "\u3000", "\xa0"],
+)
+def test_character_repeat_matches_what_regex_would(unit: str) -> None:
+    # The detector runs on the standard library's engine; its unit must be `regex`'s \S.
+    import regex
+
+    from clustering.symptoms import _CHAR_REPEAT_RE
+
+    reference = regex.compile(r"(\S{1,12}?)\1{5,}")
+    for text in (unit * 6, "see " + unit * 7 + " end", unit * 5, "a" + unit * 6):
+        want = [(m.start(), m.end()) for m in reference.finditer(text)]
+        assert [(m.start(), m.end()) for m in _CHAR_REPEAT_RE.finditer(text)] == want
