@@ -14,6 +14,27 @@ CLUSTER_INFO = "cluster_info"
 BACKGROUND_ID = "background"
 
 
+def dedup_key(record: dict) -> tuple:
+    """Which copy of a repeated report id is kept: the earliest submission; ties break on
+    the redacted content, so the choice does not depend on arrival order."""
+    return (
+        record["submitted_us"],
+        record["comment_redacted"] or "",
+        record["response_redacted"] or "",
+    )
+
+
+def keep_first_per_report(records: list[dict]) -> list[dict]:
+    """One record per report id (a repeated id is the same report sent twice), sorted by
+    report id; see :func:`dedup_key` for the copy kept."""
+    kept: dict[str, dict] = {}
+    for rec in records:
+        other = kept.get(rec["report_id"])
+        if other is None or dedup_key(rec) < dedup_key(other):
+            kept[rec["report_id"]] = rec
+    return [kept[k] for k in sorted(kept)]
+
+
 def cluster_all(records: list[dict], previous: dict | None = None, random_state: int = 0) -> dict:
     """Cluster all records: ``{REPORTS: [record with cluster_id (embedding dropped), ...],
     CLUSTER_INFO: {cluster_id: {label, centroid, is_background}}}``. The job's later global
@@ -21,8 +42,10 @@ def cluster_all(records: list[dict], previous: dict | None = None, random_state:
     through the runner again between them.
 
     ``None`` items are ignored (`stages.ClusterReports` adds one so an empty run still gathers
-    one list). Records are sorted by report id first so the result does not depend on the order the
-    runner delivered them in (determinism across runners).
+    one list). A repeated report id is kept once (:func:`keep_first_per_report`): the job
+    dedupes here, where every record already meets, rather than shuffling every record
+    through a group-by-id before. Records are sorted by report id so the result does not
+    depend on the order the runner delivered them in (determinism across runners).
     """
     from clustering import (
         assign_stable_ids,
@@ -31,7 +54,7 @@ def cluster_all(records: list[dict], previous: dict | None = None, random_state:
         symptom_matrix,
     )
 
-    records = sorted((r for r in records if r is not None), key=lambda r: r["report_id"])
+    records = keep_first_per_report([r for r in records if r is not None])
     if not records:
         return {REPORTS: [], CLUSTER_INFO: {}}
     emb = np.stack([np.frombuffer(r["embedding"], dtype=np.float32) for r in records])

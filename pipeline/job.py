@@ -1,13 +1,17 @@
 """`triage run`: the whole job as one Beam batch pipeline, top to bottom like the data flow.
 
-    feedback ─► validate ─► redact ─► dedupe ─► symptoms ─► embed ─► cluster ─► join ─► attribute
-      (bad lines ─► quarantine)         │                                        ▲          │
-                                        └─► request ids with a report ─┐         │          ▼
-    routing ─► key request ids ─► keep the reported ones ◄─────────────┘ ────────┘         out
-    traffic, deploys ────────────────────────────────────────────────── (read by attribute)
+    feedback ─► validate ─► redact ─► symptoms ─► embed ─► dedupe + cluster ─► join ─► attribute
+      (bad lines ─► quarantine)         │                                    ▲          │
+                                        ├─► request ids with a report ─┐     │          ▼
+                                        └─► count distinct report ids  │     │         out
+    routing ─► key request ids ─► keep the reported ones ◄─────────────┘ ────┘
+    traffic, deploys ──────────────────────────────────────────────── (read by attribute)
 
-Clustering, the join and the attribution are the global steps: they run one after the other
-on one value (every report), with the routing rows of the reported requests as a side input.
+Reading, redaction, symptoms and embedding run fused, record by record, on every worker;
+nothing is shuffled between them. Deduplication, clustering, the join and the attribution
+are the global steps: they run one after the other on one value (every report), with the
+routing rows of the reported requests as a side input. The count of distinct report ids is
+taken apart from them (only ids are shuffled), so the accounting at publish checks that path.
 
 Raw text exists only between `ReadFeedback` and `RedactReports`, inside one worker; every
 later stage sees redacted text and pseudonyms. The pipeline writes the extract's tables to a
@@ -42,8 +46,8 @@ from pipeline.options import RunOptions
 from pipeline.progress import Progress
 from pipeline.stages import (
     ClusterReports,
+    CountUniqueReports,
     DetectSymptoms,
-    DropDuplicateReports,
     EmbedReports,
     JoinRouting,
     RedactReports,
@@ -160,13 +164,12 @@ def build_pipeline(
     redacted, redactions, audit = read[REPORTS] | "RedactReports" >> RedactReports(
         opts.key, batch_size=opts.redaction_batch
     )
-    unique = redacted | "DropDuplicateReports" >> DropDuplicateReports()
-    with_symptoms = unique | "DetectSymptoms" >> DetectSymptoms()
+    with_symptoms = redacted | "DetectSymptoms" >> DetectSymptoms()
     embedded = with_symptoms | "EmbedReports" >> EmbedReports(
         batch_size=opts.embed_batch, backend=opts.embedding
     )
     clustered = embedded | "ClusterReports" >> ClusterReports(previous, opts.random_state)
-    reported = unique | "ReportedRequests" >> ReportedRequests()
+    reported = redacted | "ReportedRequests" >> ReportedRequests()
     routing = p | "ReadRouting" >> ReadRouting(
         input_dir, opts.key, dims, opts.since, opts.until, wanted=beam.pvalue.AsSingleton(reported)
     )
@@ -178,7 +181,9 @@ def build_pipeline(
     counts = (
         [
             _count(read[REPORTS], "CountValid") | "KeyValid" >> beam.Map(lambda n: ("valid", n)),
-            _count(unique, "CountUnique") | "KeyUnique" >> beam.Map(lambda n: ("unique", n)),
+            redacted
+            | "CountUnique" >> CountUniqueReports()
+            | "KeyUnique" >> beam.Map(lambda n: ("unique", n)),
             _count(read[OUT_OF_WINDOW], "CountOutside")
             | "KeyOutside" >> beam.Map(lambda n: ("outside_window", n)),
         ]

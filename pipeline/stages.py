@@ -109,24 +109,19 @@ class RedactReports(beam.PTransform):
         return out[REPORTS], redactions, audit
 
 
-class DropDuplicateReports(beam.PTransform):
-    """One record per report id (a repeated id is the same report sent twice).
-
-    Runs after redaction so nothing raw is shuffled. Keeps the earliest submission; ties
-    break on the redacted content so the choice is deterministic.
-    """
+class CountUniqueReports(beam.PTransform):
+    """Redacted records -> one number: how many distinct report ids (the accounting's
+    "unique valid reports in"). Only ids are shuffled; the records themselves are deduped
+    in the global step (`clustered.keep_first_per_report`), where they all meet anyway, so
+    this count is taken apart from the path it checks."""
 
     def expand(self, reports):
         return (
             reports
-            | "KeyByReportId" >> beam.Map(lambda r: (r["report_id"], r))
-            | "GroupById" >> beam.GroupByKey()
-            | "KeepFirst" >> beam.MapTuple(lambda _, rs: min(rs, key=_dedup_key))
+            | "ReportId" >> beam.Map(lambda r: r["report_id"])
+            | "DistinctIds" >> beam.Distinct()
+            | "CountIds" >> beam.combiners.Count.Globally()
         )
-
-
-def _dedup_key(r: dict):
-    return (r["submitted_us"], r["comment_redacted"] or "", r["response_redacted"] or "")
 
 
 def _with_symptoms(rec: dict) -> dict:

@@ -11,9 +11,10 @@ import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipeline.clustered import keep_first_per_report
 from pipeline.inputs import OUT_OF_WINDOW, QUARANTINE, REPORTS, ReadFeedback, ReadRouting
 from pipeline.options import KeySource
-from pipeline.stages import DropDuplicateReports, JoinRouting
+from pipeline.stages import CountUniqueReports, JoinRouting
 
 T0 = datetime(2025, 8, 31, 17, 5, tzinfo=UTC)
 
@@ -70,13 +71,17 @@ def test_read_feedback_quarantines_bad_lines_with_line_numbers(tmp_path):
 
 def test_duplicates_are_processed_once():
     recs = [
-        {"report_id": "a", "submitted_us": 1, "comment_redacted": "x", "response_redacted": None},
-        {"report_id": "a", "submitted_us": 1, "comment_redacted": "x", "response_redacted": None},
+        {"report_id": "a", "submitted_us": 2, "comment_redacted": "z", "response_redacted": None},
         {"report_id": "b", "submitted_us": 1, "comment_redacted": None, "response_redacted": None},
+        {"report_id": "a", "submitted_us": 1, "comment_redacted": "y", "response_redacted": None},
+        {"report_id": "a", "submitted_us": 1, "comment_redacted": "x", "response_redacted": None},
     ]
+    for order in (recs, recs[::-1]):
+        kept = keep_first_per_report(order)
+        assert [(r["report_id"], r["comment_redacted"]) for r in kept] == [("a", "x"), ("b", None)]
     with _runner_pipeline() as p:
-        ids = p | beam.Create(recs) | DropDuplicateReports() | beam.Map(lambda r: r["report_id"])
-        assert_that(ids, equal_to(["a", "b"]))
+        unique = p | beam.Create(recs) | CountUniqueReports()
+        assert_that(unique, equal_to([2]))
 
 
 def test_join_attaches_latest_routing_row_and_keeps_unjoined(tmp_path, monkeypatch):
