@@ -106,6 +106,33 @@ def ner_view_comparison(redactor: Redactor, samples: list[LabeledText], batch: i
     return out
 
 
+def context_gate_comparison(redactor: Redactor, samples: list[LabeledText], batch: int) -> dict:
+    """Presidio's context enhancer on score-gated types only (``ScoreGatedContextEnhancer``,
+    the default) against enhancing every result: whether the spans are identical on every
+    text, and the speed of each, two alternating rounds."""
+    from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+
+    gated = redactor.analyzer.context_aware_enhancer
+    variants = {"every_result": LemmaContextAwareEnhancer(), "score_gated": gated}
+    out: dict = {}
+    spans: dict = {}
+    for name in list(variants) * 2:
+        redactor.analyzer.context_aware_enhancer = variants[name]
+        try:
+            seconds, spans[name] = run_ours(redactor, samples, batch)
+        finally:
+            redactor.analyzer.context_aware_enhancer = gated
+        out.setdefault(name, {"docs_per_s": []})["docs_per_s"].append(
+            round(len(samples) / seconds, 1)
+        )
+    out["identical_spans"] = spans["score_gated"] == spans["every_result"]
+    out["texts_differing"] = sum(
+        a != b for a, b in zip(spans["score_gated"], spans["every_result"], strict=True)
+    )
+    out["spans"] = sum(len(s) for s in spans["score_gated"])
+    return out
+
+
 def stream_memory(redactor: Redactor, texts: list[str], n_reports: int, batch: int) -> dict:
     """Stream ``n_reports`` texts (cycling the sample) through redact_batch; peak RSS."""
     before = _rss_mb()
@@ -139,10 +166,24 @@ def main() -> int:
         "common-words lexicon) with NER on the whole text (section ner_view of the output, "
         "merged into it)",
     )
+    parser.add_argument(
+        "--context-gate-only",
+        action="store_true",
+        help="only compare the score-gated context enhancer with enhancing every result "
+        "(section context_gate of the output, merged into it)",
+    )
     args = parser.parse_args()
 
     samples = load_replay(args.replay)[: args.docs]
     redactor = Redactor()
+    if args.context_gate_only:
+        redactor.analyze_batch([s.text for s in samples[:20]])
+        result = context_gate_comparison(redactor, samples, args.batch)
+        old = json.loads(args.out.read_text()) if args.out.exists() else {}
+        old["context_gate"] = {"texts": len(samples), "replay": str(args.replay), **result}
+        args.out.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        print(json.dumps(result, indent=1))
+        return 0
     if args.ner_view_only:
         redactor.analyze_batch([s.text for s in samples[:20]])
         result = ner_view_comparison(redactor, samples, args.batch)

@@ -22,13 +22,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 LEXICON_FILE = Path(__file__).parent / "data" / "common_non_names.txt"
 DEFAULT_MIN_ZIPF = 4.0
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")  # ner_view's word, as a name candidate starts
 _NAME_LISTS = (
     "first_names",
     "first_names_male",
@@ -69,6 +67,8 @@ def known_names() -> set[str]:
 def build_common_non_names(min_zipf: float = DEFAULT_MIN_ZIPF) -> list[str]:
     """Sorted common English words (wordfreq Zipf >= ``min_zipf``) that are not known names."""
     from wordfreq import get_frequency_dict
+
+    from redaction.ner_view import _WORD  # here, not at the top: ner_view imports this module
 
     floor = 10 ** (min_zipf - 9)  # Zipf = log10(frequency per billion words)
     common = {
