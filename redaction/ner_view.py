@@ -20,6 +20,10 @@ redaction 1.53x faster again, with the same PERSON predictions on the replay.
 
 from __future__ import annotations
 
+from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 import re
 
 from spacy.lang.en.stop_words import STOP_WORDS

@@ -10,6 +10,10 @@ could hold a name (:mod:`redaction.ner_view`).
 
 from __future__ import annotations
 
+from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 import logging
 import re
 from collections.abc import Iterator, Sequence

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 from presidio_analyzer import RecognizerRegistry
 from presidio_analyzer.predefined_recognizers import (
     IbanRecognizer,

@@ -8,6 +8,10 @@ cannot match skip their regexes entirely.
 
 from __future__ import annotations
 
+from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 import re
 from dataclasses import dataclass
 from typing import ClassVar

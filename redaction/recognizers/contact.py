@@ -3,6 +3,10 @@ phone (several national formats), plus cheap pre-filters for the numeric ones.""
 
 from __future__ import annotations
 
+from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 import ipaddress
 import re
 from typing import ClassVar

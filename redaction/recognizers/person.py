@@ -6,6 +6,10 @@ identifiers, and a Thai or Chinese run is a symptom: none of them may become <PE
 
 from __future__ import annotations
 
+from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
 import re
 from typing import ClassVar
 
