@@ -210,17 +210,19 @@ def _repeated_ngrams(
     """Back-to-back repeats of a word n-gram, vectorised: for each n, positions where token
     ``i`` equals token ``i + n``; a run of ``n * (reps - 1)`` such positions is ``reps``
     copies of one n-gram."""
-    matches = list(_WORD_RE.finditer(text))
-    if len(matches) < 4:
+    # Strings, not match objects: the offsets are needed only for the rare text that repeats.
+    tokens = _WORD_RE.findall(text)
+    if len(tokens) < 4:
         return []
     vocab: dict[str, int] = {}
-    ids = np.fromiter(
-        (vocab.setdefault(m.group(0).lower(), len(vocab)) for m in matches),
-        dtype=np.int64,
-        count=len(matches),
-    )
+    ids = np.array([vocab.setdefault(t.lower(), len(vocab)) for t in tokens], dtype=np.int64)
     if len(vocab) == len(ids):
         return []  # no word occurs twice: nothing can repeat
+    # Every word of a repeated n-gram occurs at least min(need) times: most texts have no
+    # such word, and skipping them here is cheaper than testing each n below.
+    if int(np.bincount(ids).max()) < min(min_repeats, min_uni):
+        return []
+    matches: list = []  # the tokens' match objects, made on first need
     out = []
     used = np.zeros(len(ids), dtype=bool)
     for n in range(1, max_n + 1):
@@ -240,9 +242,11 @@ def _repeated_ngrams(
             if reps < need or reps * n < min_span_words:
                 continue
             first = int(a)
-            if used[first] or not any(m.group(0)[0].isalnum() for m in matches[first : first + n]):
+            if used[first] or not any(t[0].isalnum() for t in tokens[first : first + n]):
                 continue
             last = first + reps * n - 1
+            if not matches:
+                matches = list(_WORD_RE.finditer(text))
             used[first : last + 1] = True
             out.append(
                 (matches[first].start(), matches[last].end(), f"{n}-word sequence repeated x{reps}")
