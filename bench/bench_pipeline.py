@@ -4,11 +4,11 @@
 
 Generates the replay at the given scale (cached under --work), runs the real job in a
 subprocess (wall time, peak memory of the job's processes), then runs the same work through
-the libraries alone, stage by stage, in this process (the baseline: redaction, symptoms,
-embedding, clustering, join + attribution; the libraries' import time is reported apart, as
-``import_s``, and the overhead is given without and with it). Results go to
-bench/results/pipeline.json
-(merged by scale and runner). Timings on this machine are shared-CPU numbers: say so when
+the libraries alone, stage by stage, in this process (the baseline: redaction, the
+residual-data audit the job runs on every batch, symptoms, embedding, clustering, join +
+attribution; the libraries' import time is reported apart, as ``import_s``, and the overhead
+is given without and with it). Results go to bench/results/pipeline.json (merged by scale and
+runner). Timings on this machine are shared-CPU numbers: say so when
 quoting them.
 """
 
@@ -90,7 +90,7 @@ def _baseline(replay: Path) -> dict:
     from joins import attribute, join_reports
     from pipeline.inputs import read_table_dir
     from pipeline.validate import parse_feedback_line
-    from redaction import Pseudonymizer, Redactor
+    from redaction import Pseudonymizer, Redactor, audit_texts
 
     import_s = time.monotonic() - started
     times: dict[str, float] = {}
@@ -108,13 +108,20 @@ def _baseline(replay: Path) -> dict:
     redactor = Redactor()
     ps = Pseudonymizer(KEY.encode())
     comments, responses = [], []
+    audit_s = 0.0
     for i in range(0, len(recs), 64):
         batch = recs[i : i + 64]
         texts = [x for r in batch for x in (r["comment"], r["response_excerpt"])]
         out = redactor.redact_batch(texts)
         comments += [o.text for o in out[0::2]]
         responses += [o.text for o in out[1::2]]
-    times["redact"] = time.monotonic() - t
+        # The residual audit, as the job runs it: per batch, with the batch's raw ids.
+        a = time.monotonic()
+        raw_ids = {r[k] for r in batch for k in ("user_id", "session_id", "request_id") if r[k]}
+        audit_texts([o.text for o in out], raw_ids)
+        audit_s += time.monotonic() - a
+    times["redact"] = time.monotonic() - t - audit_s
+    times["audit"] = audit_s
 
     t = time.monotonic()
     symptoms = [sorted({s.name for s in detect_symptoms(r)}) for r in responses]

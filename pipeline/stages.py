@@ -222,10 +222,37 @@ class ReportedRequests(beam.PTransform):
         )
 
 
-def _cluster(records: list, previous: dict | None, random_state: int) -> dict:
+class _SpillBundle(beam.DoFn):
+    """Records -> the path of one spill file per bundle holding them (`pipeline.spill`)."""
+
+    def __init__(self, staging: str):
+        self.staging = staging
+
+    def start_bundle(self):
+        self.records: list[dict] = []
+
+    def process(self, record: dict):
+        self.records.append(record)
+
+    def finish_bundle(self):
+        from apache_beam.transforms.window import GlobalWindows
+
+        from pipeline.spill import write_records
+
+        if self.records:
+            path = write_records(self.staging, self.records)
+            self.records = []
+            yield GlobalWindows.windowed_value(path)
+
+
+def _cluster(paths: list, previous: dict | None, random_state: int) -> dict:
     from pipeline.clustered import REPORTS, cluster_all
+    from pipeline.spill import read_records
 
     started = time.monotonic()
+    # Sorted paths and cluster_all's own sort: the result does not depend on which worker
+    # wrote what.
+    records = [r for path in sorted(p for p in paths if p) for r in read_records(path)]
     clustered = cluster_all(records, previous, random_state)
     Progress.step("cluster", len(clustered[REPORTS]), started)
     return clustered
@@ -245,23 +272,27 @@ class ClusterReports(beam.PTransform):
     "cluster_info": one label and centroid per cluster}``.
 
     The one global step of the job: every embedding meets in one place (see
-    docs/clustering.md for its memory bound and the two-stage scheme past it). Its output
-    stays one value, so the join and the attribution after it run where it ran, on the
-    same list, instead of shipping every report through the runner twice more.
+    docs/clustering.md for its memory bound and the two-stage scheme past it). The records
+    get there through spill files in ``staging`` (`pipeline.spill`); only their paths go
+    through the runner. The output stays one value, so the join and the attribution after
+    it run where it ran, on the same list, instead of shipping every report through the
+    runner twice more.
     """
 
-    def __init__(self, previous: dict | None = None, random_state: int = 0):
+    def __init__(self, staging: str, previous: dict | None = None, random_state: int = 0):
         super().__init__()
+        self.staging = staging
         self.previous = previous
         self.random_state = random_state
 
     def expand(self, reports):
-        # ToList's default (an empty list for an empty input) would route the whole gathered
-        # list through a side input and read it back; a None riding along gives the empty
-        # run its one (empty) list instead, and cluster_all drops it.
+        spilled = reports | "SpillBundles" >> beam.ParDo(_SpillBundle(self.staging))
+        # ToList's default (an empty list for an empty input) would route the gathered list
+        # through a side input and read it back; a None riding along gives the empty run
+        # its one (empty) list instead, and _cluster drops it.
         anchor = reports.pipeline | "Anchor" >> beam.Create([None])
         return (
-            (reports, anchor)
+            (spilled, anchor)
             | "WithAnchor" >> beam.Flatten()
             | "Gather" >> beam.combiners.ToList().without_defaults()
             | "Cluster"

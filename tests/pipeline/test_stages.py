@@ -167,3 +167,71 @@ def test_routing_is_cut_to_the_reported_requests_where_it_is_read(tmp_path, monk
                 ]
             ),
         )
+
+
+def _embedded(rid: str, **extra) -> dict:
+    rec = {
+        "report_id": rid,
+        "kind": "bug",
+        "submitted_us": 1_756_659_900_000_000,
+        "submitted_hour_us": 1_756_659_600_000_000,
+        "user_pseudonym": f"u-{rid}",
+        "session_pseudonym": None,
+        "request_pseudonym": f"r-{rid}",
+        "surface": "api",
+        "reported_model": None,
+        "comment_redacted": "answer switched to Thai ภาษาไทย, ask <PERSON>",
+        "response_redacted": None,
+        "tags": [],
+        "symptoms": ["unexpected_script"],
+        "symptom_evidence": "[]",
+        "embedding": bytes(range(16)),
+    }
+    rec.update(extra)
+    return rec
+
+
+def test_spill_files_give_back_the_records_they_were_given(tmp_path):
+    from pipeline.spill import SPILL_DIR, read_records, write_records
+
+    records = [_embedded("a"), _embedded("b", tags=["x", "y"], response_redacted="def f(:")]
+    path = write_records(str(tmp_path), records)
+    assert path.startswith(str(tmp_path / SPILL_DIR))
+    assert read_records(path) == records
+    assert write_records(str(tmp_path), records) != path  # one new file per call
+
+
+def test_cluster_reports_gathers_every_bundle_through_spill_files(tmp_path, monkeypatch):
+    from pipeline import stages
+
+    seen: dict = {}
+
+    def fake_cluster_all(records, previous, random_state):  # records as cluster_all gets them
+        seen["ids"] = sorted(r["report_id"] for r in records if r is not None)
+        return {"reports": [{"report_id": i} for i in seen["ids"]], "cluster_info": {}}
+
+    monkeypatch.setattr("pipeline.clustered.cluster_all", fake_cluster_all)
+    records = [_embedded(f"r{i:03d}") for i in range(250)] + [_embedded("r007")]
+    with _runner_pipeline() as p:
+        out = (
+            p
+            | beam.Create(records, reshuffle=True)
+            | stages.ClusterReports(str(tmp_path), previous=None, random_state=0)
+            | beam.Map(lambda v: len(v["reports"]))
+        )
+        assert_that(out, equal_to([251]))
+    assert seen["ids"] == sorted(r["report_id"] for r in records)
+    assert list((tmp_path / "embedded").glob("*.parquet"))  # the records went through files
+
+
+def test_cluster_reports_on_no_records_gives_one_empty_value(tmp_path):
+    from pipeline import stages
+
+    with _runner_pipeline() as p:
+        out = (
+            p
+            | beam.Create([])
+            | stages.ClusterReports(str(tmp_path), previous=None, random_state=0)
+            | beam.Map(lambda v: (len(v["reports"]), len(v["cluster_info"])))
+        )
+        assert_that(out, equal_to([(0, 0)]))
