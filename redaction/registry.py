@@ -7,11 +7,6 @@ from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
 # isort: split
 
 from presidio_analyzer import RecognizerRegistry
-from presidio_analyzer.predefined_recognizers import (
-    IbanRecognizer,
-    IpRecognizer,
-    UsSsnRecognizer,
-)
 
 from redaction.offline import configure_offline_tldextract
 from redaction.recognizers.address import StreetAddressRecognizer
@@ -24,6 +19,11 @@ from redaction.recognizers.contact import (
     PhoneFormatRecognizer,
 )
 from redaction.recognizers.person import CodeAwarePersonRecognizer, PersonCueRecognizer
+from redaction.recognizers.prefiltered import (
+    PrefilteredIbanRecognizer,
+    PrefilteredIpRecognizer,
+    PrefilteredUsSsnRecognizer,
+)
 from redaction.recognizers.secrets import (
     BearerTokenRecognizer,
     DetectSecretsRecognizer,
@@ -48,9 +48,9 @@ def build_registry(
         MultiRegionPhoneRecognizer(supported_regions=phone_regions),
         PhoneFormatRecognizer(supported_language=language),
         CardRecognizer(supported_language=language),
-        IbanRecognizer(supported_language=language),
-        IpRecognizer(supported_language=language),
-        UsSsnRecognizer(supported_language=language),
+        PrefilteredIbanRecognizer(supported_language=language),
+        PrefilteredIpRecognizer(supported_language=language),
+        PrefilteredUsSsnRecognizer(supported_language=language),
         DetectSecretsRecognizer(supported_language=language),
         ProviderKeyRecognizer(supported_language=language),
         KeywordSecretRecognizer(supported_language=language),

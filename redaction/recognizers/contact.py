@@ -21,6 +21,7 @@ from presidio_analyzer.predefined_recognizers import (
 from redaction.entities import PHONE_NUMBER
 from redaction.offline import has_public_suffix
 from redaction.recognizers.base import RegexSpanRecognizer, SpanPattern
+from redaction.recognizers.prefiltered import Prefiltered, digit_count
 
 # Regions whose national formats are parsed without a +country prefix (PhoneFormatRecognizer
 # covers other formatted numbers; each region costs one scan). Order matters only
@@ -28,12 +29,16 @@ from redaction.recognizers.base import RegexSpanRecognizer, SpanPattern
 PHONE_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR")
 
 
-class OfflineEmailRecognizer(EmailRecognizer):
+class OfflineEmailRecognizer(Prefiltered, EmailRecognizer):
     """Presidio's email recognizer; its domain check uses tldextract's bundled snapshot.
 
     The stock ``validate_result`` calls ``tldextract.extract``, which would try to download
-    the public-suffix list. Same rule, no network.
+    the public-suffix list. Same rule, no network. A text without "@" is skipped (the
+    pattern has one).
     """
+
+    def may_match(self, text: str) -> bool:  # noqa: D102
+        return "@" in text
 
     def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
         domain = pattern_text.rsplit("@", 1)[-1]
@@ -102,9 +107,13 @@ class PhoneFormatRecognizer(RegexSpanRecognizer):
 _CARD_ISSUER = re.compile(r"^(?:4|5[0-8]|2[2-7]|3[0478]|35|6)")
 
 
-class CardRecognizer(CreditCardRecognizer):
+class CardRecognizer(Prefiltered, CreditCardRecognizer):
     """Presidio's Luhn-validated card recognizer, widened to 13-19 digits (19-digit Visa,
-    Mastercard 2-series) and narrowed to real issuer prefixes."""
+    Mastercard 2-series) and narrowed to real issuer prefixes; a text with fewer than 13
+    digits is skipped."""
+
+    def may_match(self, text: str) -> bool:  # noqa: D102
+        return digit_count(text) >= 13
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern("card 13-19 digits", r"(?<![\d\-])\d(?:[ \-]?\d){12,18}(?![\d])", 0.3),
