@@ -23,6 +23,7 @@ from detect_secrets.plugins.private_key import PrivateKeyDetector
 
 from redaction import entities as E
 from redaction.secret_plugins import TYPED_PLUGINS
+from redaction.text_safety import digit_count
 
 RAW_ID = "RAW_ID"
 AUDITED_TYPES: tuple[str, ...] = (
@@ -124,7 +125,7 @@ class _Auditor:
     def scan(self, text: str) -> Counter[str]:
         found: Counter[str] = Counter()
         found[E.EMAIL_ADDRESS] += len(_EMAIL.findall(text))
-        if sum(c.isdigit() for c in text) >= 9:
+        if digit_count(text) >= 9:
             found[E.CREDIT_CARD] += sum(1 for m in _CARD.finditer(text) if self._card(m[0]))
             found[E.US_SSN] += len(_SSN.findall(text))
             found[E.PHONE_NUMBER] += self._phones(text)

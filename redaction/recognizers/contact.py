@@ -21,7 +21,8 @@ from presidio_analyzer.predefined_recognizers import (
 from redaction.entities import PHONE_NUMBER
 from redaction.offline import has_public_suffix
 from redaction.recognizers.base import RegexSpanRecognizer, SpanPattern
-from redaction.recognizers.prefiltered import Prefiltered, digit_count
+from redaction.recognizers.prefiltered import Prefiltered
+from redaction.text_safety import digit_count
 
 # Regions whose national formats are parsed without a +country prefix (PhoneFormatRecognizer
 # covers other formatted numbers; each region costs one scan). Order matters only
@@ -52,7 +53,7 @@ class MultiRegionPhoneRecognizer(PhoneRecognizer):
         super().__init__(supported_regions=supported_regions, leniency=1)
 
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102, ANN001
-        if sum(c.isdigit() for c in text) < 7:
+        if digit_count(text) < 7:
             return []
         results = super().analyze(text, entities, nlp_artifacts)
         # libphonenumber accepts some dotted quads ("81.10.238.158") as numbers: an IPv4
@@ -94,7 +95,7 @@ class PhoneFormatRecognizer(RegexSpanRecognizer):
     )
 
     def may_match(self, text: str) -> bool:  # noqa: D102
-        return sum(c.isdigit() for c in text) >= 8
+        return digit_count(text) >= 8
 
     def validate(self, value: str) -> bool:
         """8 to 15 digits (E.164 allows at most 15)."""

@@ -24,10 +24,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-
-def digit_count(text: str) -> int:
-    """Digits in ``text``; counts every Unicode digit, so never fewer than a pattern's \\d."""
-    return sum(ch.isdigit() for ch in text)
+from redaction.text_safety import digit_count
 
 
 class Prefiltered:
