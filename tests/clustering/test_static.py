@@ -112,16 +112,17 @@ def test_static_encoder_matches_sentence_transformers() -> None:
 
 @pytest.mark.slow
 def test_static_backend_loads_without_torch() -> None:
+    folder = cached_static_dir()  # built here if absent (distilling needs torch once)
     code = (
-        "import sys; from clustering import Embedder; from clustering.static import "
-        "cached_static_dir; e = Embedder(backend='static', static_dir=cached_static_dir()); "
+        "import sys; from clustering import Embedder; "
+        "e = Embedder(backend='static', static_dir=sys.argv[1]); "
         "assert e.encode(['thai characters']).shape == (1, 256); "
         "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
         "if m in sys.modules))"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600
+        [sys.executable, "-c", code, folder], capture_output=True, text=True, env=env, timeout=600
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
