@@ -110,7 +110,9 @@ class StaticEncoder:
 
         encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)  # type: ignore[attr-defined]
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(texts))
-        ids = np.concatenate([np.asarray(e.ids, dtype=np.int32) for e in encodings] or [[]])
+        ids = np.concatenate(
+            [np.asarray(e.ids, dtype=np.int32) for e in encodings] or [np.zeros(0, np.int32)]
+        )
         indptr = np.concatenate(([0], np.cumsum(lengths)))
         # One sparse row of token counts per text: the sum of its rows is one mat-mul.
         counts = sp.csr_matrix(

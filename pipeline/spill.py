@@ -1,12 +1,12 @@
 """Spill files: one bundle's embedded records, written where the global step reads them.
 
 Every embedded record meets in one place for clustering. Sent through the runner, the
-records are encoded, shipped, decoded, regrouped, encoded and shipped again: ~18 s of the
-100k-report run on 2 cores. Instead each worker writes a bundle's records to one Parquet
-file in the run's staging folder and sends only the file's path; the clustering step reads
-the files. The staging folder is owner-only (or the --staging-location every worker of a
-distributed runner reaches) and is deleted with the run. The records hold redacted text and
-pseudonyms only, as the extract's own tables there do.
+records are encoded, shipped, decoded, regrouped, encoded and shipped again: ~16 s of the
+100k-report run on 2 cores (docs/pipeline.md, "Benchmark"). Instead each worker writes a
+bundle's records to one Parquet file in the run's staging folder and sends only the file's
+path; the clustering step reads the files. The staging folder is owner-only (or the
+--staging-location every worker of a distributed runner reaches) and is deleted with the
+run. The records hold redacted text and pseudonyms only, as the extract's own tables there do.
 """
 
 from __future__ import annotations

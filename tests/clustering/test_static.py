@@ -84,6 +84,7 @@ def test_static_encoder_mean_of_rows_normalised() -> None:
     np.testing.assert_allclose(out[2], np.array([2.0, 1.0]) / 5**0.5, rtol=1e-6)
     np.testing.assert_array_equal(out[3], [0.0, 0.0])  # no token
     np.testing.assert_array_equal(out[4], [0.0, 0.0])  # only a zero row
+    assert StaticEncoder(tokenizer, table).encode([]).shape == (0, 2)
 
 
 @pytest.mark.slow
