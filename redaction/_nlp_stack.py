@@ -11,6 +11,9 @@ Afterwards torch and transformers import normally (the transformer embedding bac
 them); thinc alone keeps believing torch is absent, which only matters to torch-backed spaCy
 pipelines, and this project loads none. A module imported before this one is left alone.
 Every module of this package that imports spaCy or Presidio imports this module first.
+While it runs (once per process), another thread importing torch would get an ImportError:
+in the job it runs in the redaction DoFn's setup, and nothing else in a worker imports torch
+(the default static embedding does not; the transformer backend loads in a later setup).
 """
 
 from __future__ import annotations
