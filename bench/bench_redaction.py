@@ -133,6 +133,30 @@ def context_gate_comparison(redactor: Redactor, samples: list[LabeledText], batc
     return out
 
 
+def ner_gemm_comparison(redactor: Redactor, samples: list[LabeledText], batch: int) -> dict:
+    """The NER model's matrix products through numpy's BLAS (the default) against thinc's
+    blis: whether the spans are identical on every text, and the speed of each, two
+    alternating rounds (``redaction.ner_gemm``)."""
+    from redaction.ner_gemm import set_ner_gemm
+
+    out: dict = {}
+    spans: dict = {}
+    for name in ("blis", "numpy") * 2:
+        set_ner_gemm(redactor._nlp, name)
+        try:
+            seconds, spans[name] = run_ours(redactor, samples, batch)
+        finally:
+            set_ner_gemm(redactor._nlp, "numpy")
+        out.setdefault(name, {"docs_per_s": []})["docs_per_s"].append(
+            round(len(samples) / seconds, 1)
+        )
+    out["identical_spans"] = spans["numpy"] == spans["blis"]
+    out["texts_differing"] = sum(a != b for a, b in zip(spans["numpy"], spans["blis"], strict=True))
+    out["spans"] = sum(len(s) for s in spans["numpy"])
+    out["speedup"] = round(sum(out["numpy"]["docs_per_s"]) / sum(out["blis"]["docs_per_s"]), 2)
+    return out
+
+
 def stream_memory(redactor: Redactor, texts: list[str], n_reports: int, batch: int) -> dict:
     """Stream ``n_reports`` texts (cycling the sample) through redact_batch; peak RSS."""
     before = _rss_mb()
@@ -172,10 +196,24 @@ def main() -> int:
         help="only compare the score-gated context enhancer with enhancing every result "
         "(section context_gate of the output, merged into it)",
     )
+    parser.add_argument(
+        "--ner-gemm-only",
+        action="store_true",
+        help="only compare the NER's matrix products through numpy's BLAS with thinc's blis "
+        "(section ner_gemm of the output, merged into it)",
+    )
     args = parser.parse_args()
 
     samples = load_replay(args.replay)[: args.docs]
     redactor = Redactor()
+    if args.ner_gemm_only:
+        redactor.analyze_batch([s.text for s in samples[:20]])
+        result = ner_gemm_comparison(redactor, samples, args.batch)
+        old = json.loads(args.out.read_text()) if args.out.exists() else {}
+        old["ner_gemm"] = {"texts": len(samples), "replay": str(args.replay), **result}
+        args.out.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        print(json.dumps(result, indent=1))
+        return 0
     if args.context_gate_only:
         redactor.analyze_batch([s.text for s in samples[:20]])
         result = context_gate_comparison(redactor, samples, args.batch)

@@ -28,6 +28,7 @@ from spacy.tokens import Doc
 
 from redaction import entities as E
 from redaction.context import ScoreGatedContextEnhancer
+from redaction.ner_gemm import GemmBackend, SingleThreadBlas, set_ner_gemm
 from redaction.ner_view import ner_view
 from redaction.recognizers.contact import PHONE_REGIONS
 from redaction.registry import build_registry
@@ -115,6 +116,10 @@ class Redactor:
         which bounds spaCy's memory per document.
     :param enabled_entities: entity types to detect (default: all of entities.PRIORITY).
     :param min_scores: per-entity minimum Presidio score (after context enhancement).
+    :param phone_regions: regions whose national phone formats libphonenumber parses.
+    :param ner_gemm: BLAS for the NER model's matrix products, ``"numpy"`` (default; 1.2x
+        faster redaction here, same output) or ``"blis"`` (thinc's own; see
+        :mod:`redaction.ner_gemm`).
     """
 
     def __init__(
@@ -125,6 +130,7 @@ class Redactor:
         enabled_entities: frozenset[str] = E.ALL_ENTITIES,
         min_scores: dict[str, float] | None = None,
         phone_regions: tuple[str, ...] = PHONE_REGIONS,
+        ner_gemm: GemmBackend = "numpy",
     ) -> None:
         silence_presidio_debug()
         self.batch_size = batch_size
@@ -132,6 +138,8 @@ class Redactor:
         self.enabled_entities = frozenset(enabled_entities)
         self.min_scores = dict(DEFAULT_MIN_SCORES if min_scores is None else min_scores)
         self._nlp = load_ner_only(spacy_model, max_chunk_chars)
+        set_ner_gemm(self._nlp, ner_gemm)
+        self._one_blas_thread = SingleThreadBlas()
         self._engine = SpacyNlpEngine(
             models=[{"lang_code": "en", "model_name": spacy_model}],
             ner_model_configuration=NerModelConfiguration(
@@ -190,6 +198,18 @@ class Redactor:
                 safe_copies[index] = analysis_copy(text)
                 chunks.extend(split_chunks(index, safe_copies[index], self.max_chunk_chars))
         found: list[list[Span] | None] = [[] for _ in texts]
+        with self._one_blas_thread:
+            self._analyze_chunks(chunks, found)
+        return [
+            None if spans is None else self._finalize(safe_copies.get(i, ""), spans)
+            for i, spans in enumerate(found)
+        ]
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _analyze_chunks(self, chunks: list[Chunk], found: list[list[Span] | None]) -> None:
+        """Extend ``found[chunk.doc_index]`` with each chunk's spans; set it to None (fail
+        closed) when a chunk's analysis raises."""
         for chunk, ner_doc in zip(chunks, self._docs(chunks), strict=True):
             current = found[chunk.doc_index]
             if current is None:
@@ -206,12 +226,6 @@ class Redactor:
                 found[chunk.doc_index] = None
                 continue
             current.extend(chunk_spans)
-        return [
-            None if spans is None else self._finalize(safe_copies.get(i, ""), spans)
-            for i, spans in enumerate(found)
-        ]
-
-    # -- internals --------------------------------------------------------------------------
 
     def _docs(self, chunks: list[Chunk]) -> Iterator[Doc | None]:
         """The NER doc of each chunk, in chunk order (None where NER did not run).
