@@ -30,8 +30,10 @@ from functools import cache, lru_cache
 
 import regex
 
+from clustering._text import HeldGilPattern, compile_held
+
 # Opening fence: up to 3 spaces, 3+ backticks or tildes, optional info string.
-_FENCE_RE = regex.compile(r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", regex.M)
+_FENCE_RE = compile_held(r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", regex.M)
 
 _LANG_ALIASES: dict[str, str] = {
     "python": "python", "py": "python", "python3": "python", "py3": "python",
@@ -77,7 +79,7 @@ def find_code_blocks(text: str) -> list[CodeBlock]:
         fence = m.group("fence")
         declared = (m.group("info").strip().split() or [""])[0].lower()
         body_start = min(m.end() + 1, len(text))
-        close_re = regex.compile(
+        close_re = compile_held(
             r"^[ ]{0,3}" + regex.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", regex.M
         )
         c = close_re.search(text, body_start)
@@ -140,21 +142,21 @@ def _dedent_line(line: str) -> str:
 
 # --- language guessing ----------------------------------------------------------------------
 
-_GUESS_RULES: tuple[tuple[str, regex.Pattern[str]], ...] = (
-    ("json", regex.compile(r'\A\s*[\[{]\s*(?:"[^"\n]*"\s*:|[\[{\d"]|\]|\})', regex.S)),
-    ("python", regex.compile(
+_GUESS_RULES: tuple[tuple[str, HeldGilPattern], ...] = (
+    ("json", compile_held(r'\A\s*[\[{]\s*(?:"[^"\n]*"\s*:|[\[{\d"]|\]|\})', regex.S)),
+    ("python", compile_held(
         r"^\s*(?:def \w+\(|class \w+[(:]|import \w|from [\w.]+ import |print\(|elif |"
         r"if .+:\s*$|for \w+ in .+:\s*$|while .+:\s*$|with .+:\s*$|return\b|@\w+)", regex.M)),
-    ("sql", regex.compile(
+    ("sql", compile_held(
         r"\A\s*(?:SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|INDEX|"
         r"VIEW)|ALTER\s+TABLE|WITH\s+\w+\s+AS)\b", regex.I)),
-    ("typescript", regex.compile(
+    ("typescript", compile_held(
         r"^\s*(?:interface \w+|type \w+\s*=|export (?:interface|type) )|:\s*(?:string|number|"
         r"boolean)\b", regex.M)),
-    ("javascript", regex.compile(
+    ("javascript", compile_held(
         r"^\s*(?:const |let |var |function\b|export |import .+ from |module\.exports|"
         r"console\.log\()|=>", regex.M)),
-    ("bash", regex.compile(
+    ("bash", compile_held(
         r"\A\s*(?:#!/bin/(?:ba)?sh|\$ |(?:sudo |pip |npm |git |cd |ls |echo |export |curl |"
         r"docker |kubectl |mkdir |rm |cp |mv |chmod |grep |cat |python3? -m |set -e))"
         r"|^\s*(?:for \w+ in [^\n:]*;\s*do|(?:if|while) \[|done|fi)\s*$", regex.M)),
@@ -281,7 +283,8 @@ def _sql_error(code: str) -> int | None:
     return None  # the second parser accepts it: a dialect the grammar does not know
 
 
-_BASH_RESERVED_RE = regex.compile(r"\b(?:do|done|then|fi|esac|elif|else|in|function)\b")
+_BASH_ERROR_LINE_RE = compile_held(rb"line (\d+)")
+_BASH_RESERVED_RE = compile_held(r"\b(?:do|done|then|fi|esac|elif|else|in|function)\b")
 
 
 @lru_cache(maxsize=4096)
@@ -313,7 +316,7 @@ def _bash_error(code: str) -> int | None:
     if proc.returncode == 0:
         return None
     # "bash: line N: syntax error ..." -> offset of line N; the message itself is not kept.
-    m = regex.search(rb"line (\d+)", proc.stderr)
+    m = _BASH_ERROR_LINE_RE.search(proc.stderr)
     line = int(m.group(1)) if m else 1
     return _line_col_offset(code, line, 0)
 

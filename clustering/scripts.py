@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import regex
 
-from clustering._text import mask_placeholders
+from clustering._text import compile_held, mask_placeholders
 
 # Scripts that get their own name in the evidence. A letter of any other script is still
 # classified (as "Other") and can still be unexpected; the list only decides the naming.
@@ -31,7 +31,7 @@ _NAMED_SCRIPTS: tuple[str, ...] = (
 )  # fmt: skip
 
 # One alternation: each named script as a run, then any other letter one at a time.
-_RUN_RE = regex.compile(
+_RUN_RE = compile_held(
     "|".join(f"(?P<{name}>\\p{{Script={name}}}+)" for name in _NAMED_SCRIPTS)
     # Any other letter, one at a time; Common/Inherited letters (e.g. the Japanese length
     # mark) belong to every script and are skipped.
@@ -87,7 +87,7 @@ def _compatible(script: str, dominant: str) -> bool:
 
 
 # Sentence and line boundaries: a foreign run must sit inside a sentence of another script.
-_SEGMENT_RE = regex.compile(r"[^\p{Sentence_Terminal}\n]+")
+_SEGMENT_RE = compile_held(r"[^\p{Sentence_Terminal}\n]+")
 
 
 def unexpected_runs(

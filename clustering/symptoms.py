@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import regex
 
-from clustering._text import mask_placeholders
+from clustering._text import compile_held, mask_placeholders
 from clustering.code import (
     PARSED_LANGUAGES,
     CodeBlock,
@@ -138,7 +138,7 @@ def detect_code_syntax_errors(blocks: Sequence[CodeBlock]) -> list[Symptom]:
 
 # --- repetition -----------------------------------------------------------------------------
 
-_WORD_RE = regex.compile(r"\w+(?:['’]\w+)*|[^\w\s]", regex.V1)
+_WORD_RE = compile_held(r"\w+(?:['’]\w+)*|[^\w\s]", regex.V1)
 # A unit of 1..12 characters without spaces repeated 6+ times in a row: degenerate output in
 # scripts without spaces (Thai, Chinese) or "aaaa..."; the unit must contain a letter so that
 # rules (-----) and tables (|||) are not repetition. The standard library's engine runs this
@@ -269,10 +269,11 @@ def _merge_spans(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]
 
 # Characters that may legitimately end a complete output: sentence punctuation (Latin, CJK,
 # Devanagari, Arabic ...), closing brackets/quotes, and the end of a code fence.
-_TERMINAL_RE = regex.compile(r"[\p{Sentence_Terminal}\p{Pe}\p{Pf}\"'`*_>|;:~\p{So}\p{Sk}]\s*\Z")
+_TERMINAL_RE = compile_held(r"[\p{Sentence_Terminal}\p{Pe}\p{Pf}\"'`*_>|;:~\p{So}\p{Sk}]\s*\Z")
 
 
-_LIST_ITEM_RE = regex.compile(r"(?:[-*+•]|\d{1,3}[.)])\s")
+_SENTENCE_END_RE = compile_held(r"[\p{Sentence_Terminal}\n]")
+_LIST_ITEM_RE = compile_held(r"(?:[-*+•]|\d{1,3}[.)])\s")
 
 
 def detect_truncation(text: str, blocks: Sequence[CodeBlock] = ()) -> list[Symptom]:
@@ -297,7 +298,5 @@ def detect_truncation(text: str, blocks: Sequence[CodeBlock] = ()) -> list[Sympt
     if not (last.isalnum() or last in ",-–—(/[{=+&"):
         return []
     # Evidence: from the last sentence boundary (or line start) to the end.
-    boundary = max(
-        (m.end() for m in regex.finditer(r"[\p{Sentence_Terminal}\n]", stripped)), default=0
-    )
+    boundary = max((m.end() for m in _SENTENCE_END_RE.finditer(stripped)), default=0)
     return [Symptom("truncation", boundary, len(stripped), "ends mid-sentence")]

@@ -93,3 +93,30 @@ def test_same_results_as_presidios_own(stock, ours) -> None:  # noqa: ANN001
         assert _spans(ours.analyze(text, ours.supported_entities)) == _spans(
             stock.analyze(text, stock.supported_entities)
         )
+
+
+@pytest.mark.parametrize("ours", RECOGNIZERS, ids=lambda r: type(r).__name__)
+def test_patterns_match_with_the_gil_held(ours) -> None:  # noqa: ANN001
+    from redaction.recognizers.prefiltered import HeldGilRegex
+
+    assert ours.patterns
+    for pattern in ours.patterns:
+        assert isinstance(pattern.compiled_regex, HeldGilRegex)
+        assert pattern.compiled_with_flags == ours.global_regex_flags
+    ours.analyze("mail jane.doe@example.com, 078-05-1120, 10.0.0.1", ours.supported_entities)
+    # Presidio recompiles a pattern whose flags differ; ours must still be in place.
+    assert all(isinstance(p.compiled_regex, HeldGilRegex) for p in ours.patterns)
+
+
+def test_held_gil_regex_passes_concurrent_false_and_the_timeout() -> None:
+    from redaction.recognizers.prefiltered import HeldGilRegex
+
+    seen: dict = {}
+
+    class Compiled:
+        def finditer(self, text, **kwargs):  # noqa: ANN001, ANN003, ANN202
+            seen.update(kwargs)
+            return iter(())
+
+    assert list(HeldGilRegex(Compiled()).finditer("x", timeout=7)) == []  # type: ignore[arg-type]
+    assert seen == {"timeout": 7, "concurrent": False}
