@@ -18,14 +18,19 @@ UNPUBLISHED_LABEL = "unpublished cluster (fewer than {k} users)"
 
 
 def _records_table(records: list[dict], dimensions: list[str]) -> pa.Table:
+    """The `reports` table of ``records``, built column by column (a dict per row cost ~3x
+    as much at 100k reports)."""
     schema = schemas.reports_schema(dimensions)
-    rows = []
-    for r in records:
-        row = {name: r.get(name) for name in schema.names}
-        row["submitted_hour"] = r["submitted_hour_us"]  # int microseconds -> timestamp column
-        row["symptoms"] = r.get("symptoms") or []
-        rows.append(row)
-    return pa.Table.from_pylist(rows, schema=schema)
+    columns = []
+    for field in schema:
+        if field.name == "submitted_hour":  # int microseconds -> timestamp column
+            values = [r["submitted_hour_us"] for r in records]
+        elif field.name == "symptoms":
+            values = [r.get("symptoms") or [] for r in records]
+        else:
+            values = [r.get(field.name) for r in records]
+        columns.append(pa.array(values, type=field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def traffic_hourly(traffic: pa.Table | None, dimensions: list[str]) -> pa.Table:
@@ -92,7 +97,8 @@ def build_tables(
     attributable = [
         cid for cid in sorted(published) if not cluster_info.get(cid, {}).get("is_background")
     ]
-    mask = pa.array([r["cluster_id"] in set(attributable) for r in records], pa.bool_())
+    attributable_ids = set(attributable)
+    mask = pa.array([r["cluster_id"] in attributable_ids for r in records], pa.bool_())
     subset = reports.filter(mask)
     attributions = attribute(subset, traffic, dimensions=dimensions, min_users=2)
     timeseries = cluster_timeseries(subset, traffic)

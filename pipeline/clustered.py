@@ -90,7 +90,8 @@ def cluster_all(records: list[dict], previous: dict | None = None, random_state:
         }
     out = []
     for rec, k in zip(records, labels.tolist(), strict=True):
-        row = {key: v for key, v in rec.items() if key != "embedding"}
+        row = dict(rec)
+        row.pop("embedding", None)
         row["cluster_id"] = id_of.get(k, BACKGROUND_ID)
         out.append(row)
     return {REPORTS: out, CLUSTER_INFO: info}
