@@ -41,7 +41,7 @@ class RunOptions:
     audit_budget: int = 0
     previous_extract: Path | None = None
     beam_args: tuple[str, ...] = ()
-    redaction_batch: int = 64
+    redaction_batch: int = 256
     embed_batch: int = 256
     embedding: str = "static"  # static (distilled MiniLM table) | transformer (full MiniLM)
     random_state: int = 0
