@@ -89,6 +89,7 @@ def _baseline(replay: Path) -> dict:
     from clustering.static import cached_static_dir
     from joins import attribute, join_reports
     from pipeline.inputs import read_table_dir
+    from pipeline.options import RunOptions
     from pipeline.validate import parse_feedback_line
     from redaction import Pseudonymizer, Redactor, audit_texts
 
@@ -109,8 +110,9 @@ def _baseline(replay: Path) -> dict:
     ps = Pseudonymizer(KEY.encode())
     comments, responses = [], []
     audit_s = 0.0
-    for i in range(0, len(recs), 64):
-        batch = recs[i : i + 64]
+    size = RunOptions.redaction_batch  # the job's batch of records (a dataclass default)
+    for i in range(0, len(recs), size):
+        batch = recs[i : i + size]
         texts = [x for r in batch for x in (r["comment"], r["response_excerpt"])]
         out = redactor.redact_batch(texts)
         comments += [o.text for o in out[0::2]]
