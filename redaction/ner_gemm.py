@@ -3,8 +3,9 @@
 thinc (spaCy's model library) sends every float32 matrix product through blis. On this
 project's machine (an AMD EPYC VM whose hypervisor hides AVX2) blis runs the NER's shapes
 ((tokens x 288) @ (288 x 288)) at ~27 GFLOPS on one thread, numpy's OpenBLAS (Haswell
-kernel) at ~78 (ad hoc, 500-2,000 rows). On 8,000 replay texts the whole redactor is then
-1.2x faster with byte-identical output (docs/redaction.md, "NER matrix products").
+kernel) at ~78 (ad hoc, 500-2,000 rows). The whole redactor is then 1.40x faster with
+identical spans on 4,000 replay texts (``bench/bench_redaction.py --ner-gemm-only``,
+docs/redaction.md).
 
 Numpy's BLAS is held to one thread while NER runs: the job's parallelism is one worker per
 core, and BLAS threads on top of that only contend for the same cores.
@@ -42,7 +43,7 @@ class SingleThreadBlas:
     """A reusable context manager: numpy's BLAS on one thread inside, as before outside.
 
     Built once (finding the loaded BLAS libraries takes a few milliseconds); entering it
-    costs only the set-threads calls.
+    costs only the set-threads calls. Like the Redactor that holds it, one thread at a time.
     """
 
     def __init__(self) -> None:
