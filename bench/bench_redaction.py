@@ -206,31 +206,22 @@ def main() -> int:
 
     samples = load_replay(args.replay)[: args.docs]
     redactor = Redactor()
-    if args.ner_gemm_only:
-        redactor.analyze_batch([s.text for s in samples[:20]])
-        result = ner_gemm_comparison(redactor, samples, args.batch)
-        old = json.loads(args.out.read_text()) if args.out.exists() else {}
-        old["ner_gemm"] = {"texts": len(samples), "replay": str(args.replay), **result}
-        args.out.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        print(json.dumps(result, indent=1))
-        return 0
-    if args.context_gate_only:
-        redactor.analyze_batch([s.text for s in samples[:20]])
-        result = context_gate_comparison(redactor, samples, args.batch)
-        old = json.loads(args.out.read_text()) if args.out.exists() else {}
-        old["context_gate"] = {"texts": len(samples), "replay": str(args.replay), **result}
-        args.out.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        print(json.dumps(result, indent=1))
-        return 0
-    if args.ner_view_only:
-        redactor.analyze_batch([s.text for s in samples[:20]])
-        result = ner_view_comparison(redactor, samples, args.batch)
-        old = json.loads(args.out.read_text()) if args.out.exists() else {}
-        old.pop("line_view", None)  # the per-line view this replaced
-        old["ner_view"] = {"texts": len(samples), "replay": str(args.replay), **result}
-        args.out.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        print(json.dumps(result, indent=1))
-        return 0
+    comparisons = (
+        (args.ner_gemm_only, "ner_gemm", ner_gemm_comparison),
+        (args.context_gate_only, "context_gate", context_gate_comparison),
+        (args.ner_view_only, "ner_view", ner_view_comparison),
+    )
+    for wanted, section, compare in comparisons:
+        if wanted:
+            redactor.analyze_batch([s.text for s in samples[:20]])
+            result = compare(redactor, samples, args.batch)
+            old = json.loads(args.out.read_text()) if args.out.exists() else {}
+            old.pop("line_view", None)  # the per-line view that ner_view replaced
+            old[section] = {"texts": len(samples), "replay": str(args.replay), **result}
+            text = json.dumps(old, indent=2, sort_keys=True) + "\n"
+            args.out.write_text(text, encoding="utf-8")
+            print(json.dumps(result, indent=1))
+            return 0
     engine = baseline_engine()
     # Warm both (first-call costs: lazy recognizer loads, spaCy vocab growth).
     redactor.analyze_batch([s.text for s in samples[:20]])
