@@ -18,8 +18,8 @@ UNPUBLISHED_LABEL = "unpublished cluster (fewer than {k} users)"
 
 
 def _records_table(records: list[dict], dimensions: list[str]) -> pa.Table:
-    """The `reports` table of ``records``, built column by column (a dict per row cost ~3x
-    as much at 100k reports)."""
+    """The `reports` table of ``records``, built column by column (a dict per row took 2.0-2.9
+    s against 1.3 s for 100k synthetic rows, ad hoc)."""
     schema = schemas.reports_schema(dimensions)
     columns = []
     for field in schema:
