@@ -7,8 +7,9 @@ kernel) at ~78 (ad hoc, 500-2,000 rows). The whole redactor is then 1.40x faster
 identical spans on 4,000 replay texts (``bench/bench_redaction.py --ner-gemm-only``,
 docs/redaction.md).
 
-Numpy's BLAS is held to one thread while NER runs: the job's parallelism is one worker per
-core, and BLAS threads on top of that only contend for the same cores.
+Numpy's BLAS is held to one thread while the Redactor analyses a batch (NER included): the
+job's parallelism is one worker per core, and BLAS threads on top of that only contend for
+the same cores.
 """
 
 from __future__ import annotations
