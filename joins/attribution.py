@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import scipy.sparse as sp
 
 from joins.columns import encode, hours_of
 from joins.stats import benjamini_hochberg, binomial_upper_tail
@@ -72,7 +73,13 @@ def _prepare(reports: pa.Table, dimensions: Sequence[str]) -> _Prepared:
             raise ValueError(f"reports lack the column {col!r}")
     reports = reports.filter(pc.is_valid(reports.column("cluster_id")))
     cl_codes, clusters = encode(reports.column("cluster_id"))
-    order = np.argsort(cl_codes, kind="stable")
+    # Canonical row order (cluster, then report id where there is one): the float sums below
+    # then do not depend on the order in which a runner delivered the reports.
+    if "report_id" in reports.column_names:
+        id_codes, _ = encode(reports.column("report_id"))
+        order = np.lexsort((id_codes, cl_codes))
+    else:
+        order = np.argsort(cl_codes, kind="stable")
     cl = cl_codes[order]
     hour_abs = hours_of(reports.column("submitted_hour"))[order]
     hours, hour = np.unique(hour_abs, return_inverse=True)
@@ -165,6 +172,13 @@ def _score(ow: np.ndarray, nw: np.ndarray, ew: np.ndarray) -> np.ndarray:
     return np.maximum(cover * np.log((ow + 1.0) / (ew + 1.0)), 0.0)
 
 
+def _hour_weighted(per_hour: np.ndarray, share_h: np.ndarray) -> np.ndarray:
+    """``per_hour @ share_h`` for (C, H) and (H, K) arrays, summed hour after hour in a fixed
+    order by scipy's sparse kernel instead of BLAS: a BLAS product's last bits depend on its
+    thread count, and the extract must be the same on every runner and machine."""
+    return np.asarray(sp.csr_matrix(per_hour) @ share_h, dtype=np.float64)
+
+
 def _cells(
     prep: _Prepared,
     combo: np.ndarray,
@@ -185,7 +199,7 @@ def _cells(
     jh = np.bincount(cl * H + hr, minlength=C * H).reshape(C, H).astype(float)
     wh = np.bincount(cl * H + hr, w, minlength=C * H).reshape(C, H)
     if share_h is not None:
-        exp, exp_w = jh @ share_h, wh @ share_h
+        exp, exp_w = _hour_weighted(jh, share_h), _hour_weighted(wh, share_h)
     else:
         exp = jh.sum(1, keepdims=True) * share_c
         exp_w = wh.sum(1, keepdims=True) * share_c
