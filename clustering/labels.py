@@ -1,4 +1,13 @@
-"""Readable cluster labels: c-TF-IDF distinguishing terms + the dominant symptoms.
+"""Readable cluster labels: a representative redacted comment + the dominant symptoms.
+
+A triage lead reads a label to know what users complain about. The best phrase for that is
+one of the users' own (redacted) sentences, the one nearest the cluster's centroid in the
+embedding space (the medoid, among comments with at least a few words), length-capped:
+``“the answer switched to Thai halfway through” — unexpected_script``. Such a quote is made
+only for a cluster with at least ``min_users`` distinct users, the publication threshold, so
+no label quotes a cluster that the extract will not publish (and the pipeline gives an
+unpublished cluster a generic label anyway). A cluster without a usable comment (or without
+embeddings or users given) falls back to its c-TF-IDF terms.
 
 c-TF-IDF (class-based TF-IDF, as in BERTopic): all texts of a cluster form one document; a
 term's weight is its frequency in that document times ``log(1 + A / f)``, where ``A`` is the
@@ -12,6 +21,7 @@ Labels are built only from the texts given (redacted text in the pipeline). Plac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -26,26 +36,45 @@ _EXTRA_STOP = frozenset(
 )
 
 
+#: Longest quote in a label, in characters (the cut falls on a word boundary, then "…").
+QUOTE_CHARS = 80
+#: A comment is quotable when it has at least this many words outside placeholders.
+QUOTE_MIN_WORDS = 3
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 def label_clusters(
     texts: Sequence[str],
     labels: np.ndarray,
     symptom_lists: Sequence[Sequence[str]],
     *,
+    embeddings: np.ndarray | None = None,
+    users: Sequence[str] | None = None,
+    min_users: int = 5,
+    max_chars: int = QUOTE_CHARS,
     n_terms: int = 3,
     min_symptom_share: float = 0.3,
     noise_label: str = "background / unclustered",
 ) -> dict[int, str]:
-    """One label per cluster id: ``"term1 / term2 / term3 - symptom_a, symptom_b"``.
+    """One label per cluster id: ``“quote” — symptom_a, symptom_b`` where a quote can be
+    made, else ``"term1 / term2 / term3 - symptom_a, symptom_b"``.
 
     Args:
-        texts: redacted texts, one per report (the embedded text is a good choice).
+        texts: redacted comments, one per report (quoted as they are, so they must already
+            be redacted; placeholders such as ``<PERSON>`` stay visible in a quote).
         labels: (n,) int cluster labels, -1 = background.
         symptom_lists: symptom names per report.
-        n_terms: distinguishing terms per label.
+        embeddings: (n, d) report embeddings; with ``users``, enables quotes.
+        users: a pseudonym per report; a cluster with fewer than ``min_users`` distinct ones
+            is never quoted.
+        min_users: the publication threshold K.
+        max_chars: longest quote (see :func:`shorten`).
+        n_terms: distinguishing terms per fallback label.
         min_symptom_share: a symptom is named when at least this share of the cluster has it.
 
     Returns:
         {cluster_id: label} for every id in ``labels`` (including -1 when present).
+        Deterministic: ties between equally central comments go to the earlier report.
     """
     labels = np.asarray(labels)
     if len(texts) != len(labels) or len(symptom_lists) != len(labels):
@@ -53,6 +82,11 @@ def label_clusters(
     ids = sorted(int(c) for c in np.unique(labels))
     if not ids:
         return {}
+    quotes: dict[int, str] = {}
+    if embeddings is not None and users is not None:
+        quotes = representative_comments(
+            texts, labels, embeddings, users, min_users=min_users, max_chars=max_chars
+        )
     terms = _ctfidf_terms(texts, labels, ids, n_terms)
     out: dict[int, str] = {}
     for c in ids:
@@ -70,9 +104,76 @@ def label_clusters(
             for s in sorted(SYMPTOMS, key=lambda s: -counts[s])
             if counts[s] >= min_symptom_share * len(members) and counts[s] > 0
         ]
+        if c in quotes:
+            quote = f"“{quotes[c]}”"
+            out[c] = f"{quote} — {', '.join(dominant)}" if dominant else quote
+            continue
         head = " / ".join(terms.get(c, [])) or "unlabelled"
         out[c] = f"{head} - {', '.join(dominant)}" if dominant else head
     return out
+
+
+def representative_comments(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    embeddings: np.ndarray,
+    users: Sequence[str],
+    *,
+    min_users: int = 5,
+    max_chars: int = QUOTE_CHARS,
+) -> dict[int, str]:
+    """{cluster_id: shortened comment} for each cluster (id >= 0) with at least
+    ``min_users`` distinct users and a quotable comment.
+
+    The comment is that of the member nearest the cluster's normalised mean embedding (a
+    medoid for cosine similarity) among members whose comment has at least
+    ``QUOTE_MIN_WORDS`` words outside placeholders. Similarities are rounded to 1e-6 and ties
+    go to the lower index, so the choice does not depend on float noise.
+    """
+    labels = np.asarray(labels)
+    emb = np.asarray(embeddings, dtype=np.float64)
+    if emb.ndim != 2 or len(emb) != len(labels) or len(users) != len(labels):
+        raise ValueError("embeddings and users must have one row per label")
+    out: dict[int, str] = {}
+    for c in sorted(int(x) for x in np.unique(labels)):
+        if c < 0:
+            continue
+        members = np.flatnonzero(labels == c)
+        if len({users[i] for i in members}) < min_users:
+            continue
+        usable = [i for i in members if _quotable(texts[i])]
+        if not usable:
+            continue
+        centre = emb[members].mean(axis=0)
+        centre = centre / (np.linalg.norm(centre) or 1.0)
+        rows = emb[usable]
+        sims = np.round(rows @ centre / np.maximum(np.linalg.norm(rows, axis=1), 1e-12), 6)
+        best = usable[int(np.lexsort((np.asarray(usable), -sims))[0])]
+        out[c] = shorten(texts[best], max_chars)
+    return out
+
+
+def _quotable(text: str | None) -> bool:
+    if not text:
+        return False
+    return len(_WORD.findall(PLACEHOLDER_RE.sub(" ", text))) >= QUOTE_MIN_WORDS
+
+
+def shorten(text: str, max_chars: int = QUOTE_CHARS) -> str:
+    """``text`` on one line (runs of white space as one space, no double quotes), cut to at
+    most ``max_chars`` characters at a word boundary with "…" appended; a cut never leaves
+    half a placeholder (``<EMAIL_ADD``)."""
+    one = " ".join(text.replace("“", "'").replace("”", "'").replace('"', "'").split())
+    if len(one) <= max_chars:
+        return one
+    cut = one[: max_chars - 1]
+    space = cut.rfind(" ")
+    if space >= max_chars // 2:
+        cut = cut[:space]
+    opened = cut.rfind("<")
+    if opened > cut.rfind(">"):
+        cut = cut[:opened]
+    return cut.rstrip(" ,;:.-") + "…"
 
 
 def _ctfidf_terms(

@@ -35,7 +35,9 @@ def keep_first_per_report(records: list[dict]) -> list[dict]:
     return [kept[k] for k in sorted(kept)]
 
 
-def cluster_all(records: list[dict], previous: dict | None = None, random_state: int = 0) -> dict:
+def cluster_all(
+    records: list[dict], previous: dict | None = None, random_state: int = 0, *, min_users: int = 5
+) -> dict:
     """Cluster all records: ``{REPORTS: [record with cluster_id (embedding dropped), ...],
     CLUSTER_INFO: {cluster_id: {label, centroid, is_background}}}``. The job's later global
     steps (join, attribution) take this one value as it is, so the reports are not shipped
@@ -46,6 +48,10 @@ def cluster_all(records: list[dict], previous: dict | None = None, random_state:
     dedupes here, where every record already meets, rather than shuffling every record
     through a group-by-id before. Records are sorted by report id so the result does not
     depend on the order the runner delivered them in (determinism across runners).
+
+    Labels quote a cluster's most central redacted comment only when it has at least
+    ``min_users`` (K) distinct users, the clusters the extract publishes (see
+    `clustering.labels`).
     """
     from clustering import (
         assign_stable_ids,
@@ -63,7 +69,10 @@ def cluster_all(records: list[dict], previous: dict | None = None, random_state:
     # every core of the worker (same labels as one core).
     labels = cluster_reports(emb, symptom_matrix(symptoms), random_state=random_state, n_jobs=-1)
     texts = [r["comment_redacted"] or "" for r in records]
-    names = label_clusters(texts, labels, symptoms)
+    users = [r["user_pseudonym"] for r in records]
+    names = label_clusters(
+        texts, labels, symptoms, embeddings=emb, users=users, min_users=min_users
+    )
     found = sorted(int(k) for k in set(labels.tolist()) if k >= 0)
     centroids = []
     for k in found:

@@ -168,7 +168,9 @@ def build_pipeline(
     embedded = with_symptoms | "EmbedReports" >> EmbedReports(
         batch_size=opts.embed_batch, backend=opts.embedding
     )
-    clustered = embedded | "ClusterReports" >> ClusterReports(staging, previous, opts.random_state)
+    clustered = embedded | "ClusterReports" >> ClusterReports(
+        staging, previous, opts.random_state, min_users=opts.min_users
+    )
     reported = redacted | "ReportedRequests" >> ReportedRequests()
     routing = p | "ReadRouting" >> ReadRouting(
         input_dir, opts.key, dims, opts.since, opts.until, wanted=beam.pvalue.AsSingleton(reported)

@@ -247,7 +247,7 @@ class _SpillBundle(beam.DoFn):
             yield GlobalWindows.windowed_value(path)
 
 
-def _cluster(paths: list, previous: dict | None, random_state: int) -> dict:
+def _cluster(paths: list, previous: dict | None, random_state: int, min_users: int = 5) -> dict:
     from pipeline.clustered import REPORTS, cluster_all
     from pipeline.spill import read_records
 
@@ -255,7 +255,7 @@ def _cluster(paths: list, previous: dict | None, random_state: int) -> dict:
     # Sorted paths and cluster_all's own sort: the result does not depend on which worker
     # wrote what.
     records = [r for path in sorted(p for p in paths if p) for r in read_records(path)]
-    clustered = cluster_all(records, previous, random_state)
+    clustered = cluster_all(records, previous, random_state, min_users=min_users)
     Progress.step("cluster", len(clustered[REPORTS]), started)
     return clustered
 
@@ -281,11 +281,18 @@ class ClusterReports(beam.PTransform):
     runner twice more.
     """
 
-    def __init__(self, staging: str, previous: dict | None = None, random_state: int = 0):
+    def __init__(
+        self,
+        staging: str,
+        previous: dict | None = None,
+        random_state: int = 0,
+        min_users: int = 5,
+    ):
         super().__init__()
         self.staging = staging
         self.previous = previous
         self.random_state = random_state
+        self.min_users = min_users  # K: labels quote a comment only for clusters with K users
 
     def expand(self, reports):
         spilled = reports | "SpillBundles" >> beam.ParDo(_SpillBundle(self.staging))
@@ -298,7 +305,12 @@ class ClusterReports(beam.PTransform):
             | "WithAnchor" >> beam.Flatten()
             | "Gather" >> beam.combiners.ToList().without_defaults()
             | "Cluster"
-            >> beam.Map(_cluster, previous=self.previous, random_state=self.random_state)
+            >> beam.Map(
+                _cluster,
+                previous=self.previous,
+                random_state=self.random_state,
+                min_users=self.min_users,
+            )
         )
 
 

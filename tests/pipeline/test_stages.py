@@ -206,7 +206,7 @@ def test_cluster_reports_gathers_every_bundle_through_spill_files(tmp_path, monk
 
     seen: dict = {}
 
-    def fake_cluster_all(records, previous, random_state):  # records as cluster_all gets them
+    def fake_cluster_all(records, previous, random_state, min_users=5):  # as cluster_all gets them
         seen["ids"] = sorted(r["report_id"] for r in records if r is not None)
         return {"reports": [{"report_id": i} for i in seen["ids"]], "cluster_info": {}}
 

@@ -1,0 +1,110 @@
+"""Readable labels: a redacted representative comment, only for clusters with K users."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clustering import label_clusters
+from clustering.labels import representative_comments, shorten
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _two_clusters(users_in_1: int):
+    """Cluster 0: 8 reports of 8 users around axis 0, the most central one (index 3) says
+    what broke; cluster 1: 8 reports of ``users_in_1`` users around axis 1; 4 background."""
+    rng = np.random.default_rng(5)
+    d = 16
+    emb = np.zeros((20, d))
+    emb[:8, 0] = 1.0
+    emb[8:16, 1] = 1.0
+    emb[16:] = rng.normal(size=(4, d))
+    emb[:16] += 0.2 * rng.normal(size=(16, d))
+    emb[3] = 0.0
+    emb[3, 0] = 1.0  # exactly on cluster 0's axis: its medoid
+    emb[11] = 0.0
+    emb[11, 1] = 1.0
+    texts = [f"thai letters appeared in my answer again ({i})" for i in range(8)]
+    texts[3] = "The reply switched to Thai script halfway, sent by <PERSON> at <EMAIL_ADDRESS>"
+    texts += [f"it forgot the whole context of the chat number {i}" for i in range(8)]
+    texts[11] = "The model forgot everything I told it two messages earlier"
+    texts += ["slow", "meh", "too verbose today", "wrong library"]
+    labels = np.array([0] * 8 + [1] * 8 + [-1] * 4)
+    users = [f"u{i}" for i in range(8)] + [f"v{i % users_in_1}" for i in range(8)]
+    users += ["w0", "w1", "w2", "w3"]
+    syms = [["unexpected_script"]] * 8 + [[]] * 12
+    return texts, labels, syms, _unit(emb), users
+
+
+def test_label_quotes_the_medoids_redacted_comment_and_symptoms() -> None:
+    texts, labels, syms, emb, users = _two_clusters(users_in_1=6)
+    out = label_clusters(texts, labels, syms, embeddings=emb, users=users, min_users=5)
+    assert out[0] == (
+        "“The reply switched to Thai script halfway, sent by <PERSON> at <EMAIL_ADDRESS>” "
+        "— unexpected_script"
+    )
+    assert out[1] == "“The model forgot everything I told it two messages earlier”"
+    assert out[-1] == "background / unclustered"
+
+
+def test_cluster_below_k_users_is_never_quoted() -> None:
+    texts, labels, syms, emb, users = _two_clusters(users_in_1=4)
+    out = label_clusters(texts, labels, syms, embeddings=emb, users=users, min_users=5)
+    assert out[0].startswith("“The reply switched")
+    assert "“" not in out[1] and "forgot everything" not in out[1]
+    assert set(representative_comments(texts, labels, emb, users, min_users=5)) == {0}
+    # The same cluster is quoted once the threshold is met (the rule, not the data, decides).
+    assert 1 in representative_comments(texts, labels, emb, users, min_users=4)
+
+
+def test_unquotable_comments_are_skipped_for_the_next_most_central() -> None:
+    texts, labels, syms, emb, users = _two_clusters(users_in_1=6)
+    texts = list(texts)
+    texts[3] = "<PERSON> <EMAIL_ADDRESS> ok"  # one word outside placeholders
+    quote = representative_comments(texts, labels, emb, users, min_users=5)[0]
+    assert quote.startswith("thai letters appeared in my answer again")
+    sims = emb[:8] @ _unit(emb[:8].mean(axis=0))
+    usable = [i for i in range(8) if i != 3]
+    assert quote == texts[max(usable, key=lambda i: (round(sims[i], 6), -i))]
+
+
+def test_ties_go_to_the_earlier_report_and_runs_repeat() -> None:
+    emb = _unit(np.ones((5, 4)))
+    texts = [f"the answer is in the wrong language number {i}" for i in range(5)]
+    labels = np.zeros(5, dtype=int)
+    users = [f"u{i}" for i in range(5)]
+    a = representative_comments(texts, labels, emb, users, min_users=5)
+    assert a == {0: texts[0]}
+    assert a == representative_comments(texts, labels, emb, users, min_users=5)
+
+
+def test_without_embeddings_labels_fall_back_to_terms() -> None:
+    texts, labels, syms, _, _ = _two_clusters(users_in_1=6)
+    out = label_clusters(texts, labels, syms)
+    assert "“" not in out[0] and "thai" in out[0]
+
+
+def test_long_comment_is_cut_at_a_word_and_never_inside_a_placeholder() -> None:
+    text = "the output was cut off and then it repeated " + "<EMAIL_ADDRESS> " * 10
+    short = shorten(text, 60)
+    assert len(short) <= 60 and short.endswith("…")
+    assert "<EMAIL_ADD" not in short.replace("<EMAIL_ADDRESS>", "")
+    assert shorten("two\nlines   and \"quotes\"", 80) == "two lines and 'quotes'"
+
+
+@given(st.text(min_size=0, max_size=300), st.integers(min_value=20, max_value=120))
+def test_shorten_properties(text: str, limit: int) -> None:
+    out = shorten(text, limit)
+    assert len(out) <= limit
+    assert "\n" not in out and '"' not in out
+    whole = " ".join(text.replace("“", "'").replace("”", "'").replace('"', "'").split())
+    if len(whole) <= limit:
+        assert out == whole
+    else:  # a cut: a prefix of the text, never ending inside an opened "<...>"
+        body = out.removesuffix("…")
+        assert out.endswith("…") and whole.startswith(body)
+        assert body.rfind("<") <= body.rfind(">")
