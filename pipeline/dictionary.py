@@ -226,6 +226,9 @@ TABLES: dict[str, Table] = {
             "options": C("the run's options as JSON (no key)"),
             "redactions": C("JSON: redacted spans per entity type", "spans"),
             "audit_findings": C("JSON: residual findings of the audit per type", "findings"),
+            "min_users": C(
+                "K of this run (--min-users): a cluster is published iff n_users >= K", "users"
+            ),
         },
     ),
 }

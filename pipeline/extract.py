@@ -245,6 +245,7 @@ def publish(opts: RunOptions, staging: str, started: datetime, seconds: float) -
                 "options": opts.describe(),
                 "redactions": json.dumps(counts.get("redactions") or {}, sort_keys=True),
                 "audit_findings": json.dumps(audit, sort_keys=True),
+                "min_users": opts.min_users,
             }
         ],
         schema=schemas.RUNS,

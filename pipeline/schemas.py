@@ -219,6 +219,7 @@ RUNS = pa.schema(
         pa.field("options", pa.string()),
         pa.field("redactions", pa.string()),
         pa.field("audit_findings", pa.string()),
+        pa.field("min_users", pa.int64(), nullable=False),
     ]
 )
 

@@ -161,6 +161,7 @@ def tables(contract_version: str = schemas.CONTRACT_VERSION) -> dict[str, pa.Tab
                 "outside_window": 0,
                 "version": "test",
                 "contract_version": contract_version,
+                "min_users": 5,
             }
         ],
         schema=schemas.RUNS,
