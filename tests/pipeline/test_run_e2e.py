@@ -184,13 +184,16 @@ def test_a_window_without_reports_publishes_an_empty_conforming_extract(small_re
     """Nothing in the window: the global steps still run once (on an empty list) and the
     extract is published, empty but valid, with the run's accounting."""
     out = tmp_path / "out"
-    proc = run_triage(small_replay, out, "--since", "2099-01-01T00:00:00Z")
+    proc = run_triage(small_replay, out, "--since", "2099-01-01T00:00:00Z", "--min-users", "7")
     assert proc.returncode == 0, proc.stderr[-500:]
     # The contract checker expects reports; every other check of it (tables, columns,
     # types, views) must pass on the empty extract.
     problems = _checker().problems(out / "triage.duckdb", small_replay)
     assert problems == ["reports is empty"]
     con = duckdb.connect(str(out / "triage.duckdb"), read_only=True)
-    reports_out, outside = con.execute("select reports_out, outside_window from runs").fetchone()
+    reports_out, outside, k = con.execute(
+        "select reports_out, outside_window, min_users from runs"
+    ).fetchone()
     assert reports_out == 0 and outside > 0
+    assert k == 7  # the run's --min-users, recorded for the contract checker
     assert con.execute("select count(*) from clusters").fetchone()[0] == 0
