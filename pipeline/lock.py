@@ -1,13 +1,13 @@
 """A run lock on an output directory: two runs never write the same extract at once.
 
-`RunLock(OUT)` takes an exclusive, non-blocking ``flock`` on ``OUT/.triage.lock``. A second
-run on the same directory gets `RunLocked` at once (the CLI exits with `EX_TEMPFAIL`, 75:
-"try again later", which schedulers treat as a skipped, not a failed, run).
+`RunLock(OUT)` takes `filelock`'s exclusive, non-blocking lock on ``OUT/.triage.lock``
+(``flock`` on Linux). A second run on the same directory gets `RunLocked` at once (the CLI
+exits with `EX_TEMPFAIL`, 75: "try again later", which schedulers treat as a skipped, not a
+failed, run), naming the holder from ``OUT/.triage.lock.holder`` (pid, host, start time: no
+data).
 
 Stale locks: the kernel drops a ``flock`` when its holder exits, however it exits (crash,
-SIGKILL, node loss on local disk), so a lock file left behind never blocks the next run; the
-file is kept (never unlinked, which would let two runs lock two different inodes) and only
-its informational content (pid, host, start time: no data) is rewritten by each holder.
+SIGKILL, node loss on local disk), so a lock file left behind never blocks the next run.
 NFS: Linux maps ``flock`` onto NFS byte-range locks, which the server frees when the client's
 lease ends. Object stores have no locks: there the scheduler's own guard
 (Airflow ``max_active_runs=1``, CronJob ``concurrencyPolicy: Forbid``) is the lock.
@@ -15,16 +15,17 @@ lease ends. Object stores have no locks: there the scheduler's own guard
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import os
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
+import filelock
+
 from pipeline.extract import TriageError
 
 LOCK_NAME = ".triage.lock"
+HOLDER_SUFFIX = ".holder"
 EX_TEMPFAIL = 75  # sysexits.h: temporary failure, the caller may retry later
 
 
@@ -45,48 +46,45 @@ class RunLock:
     def __init__(self, directory: Path, name: str = LOCK_NAME):
         self.directory = Path(directory)
         self.path = self.directory / name
-        self._fd: int | None = None
+        self.holder_path = self.directory / (name + HOLDER_SUFFIX)
+        self._lock: filelock.BaseFileLock | None = None
 
     @property
     def held(self) -> bool:
-        return self._fd is not None
+        return self._lock is not None
 
     def acquire(self) -> RunLock:
         """Take the lock or raise `RunLocked` (without waiting). Returns self."""
-        if self._fd is not None:
+        if self._lock is not None:
             raise RuntimeError("RunLock.acquire called twice")
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        # thread_local=False: a run may release from another thread than the one that locked.
+        lock = filelock.FileLock(self.path, timeout=0, thread_local=False)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock.acquire()
+        except filelock.Timeout:
+            raise RunLocked(
+                f"output directory {self.directory} is locked by another run "
+                f"({self._holder()}); this run was skipped"
+            ) from None
         except OSError as exc:
-            holder = _read_holder(fd)
-            os.close(fd)
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise RunLocked(
-                    f"output directory {self.directory} is locked by another run ({holder}); "
-                    "this run was skipped"
-                ) from None
             raise TriageError(
                 f"cannot lock output directory {self.directory} ({exc.strerror})"
             ) from None
         since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        info = f"pid {os.getpid()} on {socket.gethostname()} since {since}"
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, info.encode(), 0)
-        self._fd = fd
+        self.holder_path.write_text(f"pid {os.getpid()} on {socket.gethostname()} since {since}")
+        self._lock = lock
         return self
 
     def release(self) -> None:
-        """Drop the lock (idempotent). The file stays; see the module docstring."""
-        if self._fd is None:
+        """Drop the lock (idempotent)."""
+        if self._lock is None:
             return
-        fd, self._fd = self._fd, None
+        lock, self._lock = self._lock, None
         try:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            self.holder_path.unlink(missing_ok=True)
         finally:
-            os.close(fd)
+            lock.release(force=True)
 
     def __enter__(self) -> RunLock:
         return self.acquire()
@@ -97,10 +95,9 @@ class RunLock:
     def __del__(self) -> None:  # a holder dropped by an exception still frees the lock
         self.release()
 
-
-def _read_holder(fd: int) -> str:
-    try:
-        text = os.pread(fd, 200, 0).decode("ascii", errors="replace").strip()
-    except OSError:
-        text = ""
-    return text or "holder unknown"
+    def _holder(self) -> str:
+        try:
+            text = self.holder_path.read_text(encoding="ascii", errors="replace")[:200].strip()
+        except OSError:
+            text = ""
+        return text or "holder unknown"

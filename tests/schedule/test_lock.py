@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.extract import TriageError
-from pipeline.lock import EX_TEMPFAIL, LOCK_NAME, RunLock, RunLocked
+from pipeline.lock import EX_TEMPFAIL, HOLDER_SUFFIX, LOCK_NAME, RunLock, RunLocked
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLD = (
@@ -60,10 +60,11 @@ def test_a_lock_held_by_another_process_names_it_and_is_freed_when_it_dies(tmp_p
     finally:
         proc.send_signal(signal.SIGKILL)  # a crash: no release, the lock file stays behind
         proc.wait(timeout=30)
-    assert (out / LOCK_NAME).read_text().startswith(f"pid {proc.pid}")
-    with RunLock(out) as lock:  # stale file, no stale lock
+    assert (out / LOCK_NAME).exists()
+    assert (out / (LOCK_NAME + HOLDER_SUFFIX)).read_text().startswith(f"pid {proc.pid}")
+    with RunLock(out) as lock:  # stale files, no stale lock
         assert lock.held
-        assert (out / LOCK_NAME).read_text().startswith(f"pid {os.getpid()}")
+        assert (out / (LOCK_NAME + HOLDER_SUFFIX)).read_text().startswith(f"pid {os.getpid()}")
 
 
 def test_job_run_refuses_a_locked_output_before_any_work(tmp_path, small_replay, monkeypatch):
@@ -78,7 +79,7 @@ def test_job_run_refuses_a_locked_output_before_any_work(tmp_path, small_replay,
         with pytest.raises(RunLocked):
             job.run(opts)
         assert time.monotonic() - t0 < 60
-    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]  # no staging, no extract
+    assert [p.name for p in out.iterdir() if p.name != LOCK_NAME] == []  # no staging, no extract
 
 
 def test_schedule_cli_exits_75_with_one_line_when_the_output_is_locked(tmp_path, small_replay):
