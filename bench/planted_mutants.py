@@ -215,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="planted-") as tmp:
         tree = Path(tmp) / "tree"
         commit = _unpack(tree)
+        # tests/conftest.py finds the shared contract beside the repository.
+        (Path(tmp) / "shared").symlink_to(ROOT.parent / "shared")
         probe = subprocess.run(
             [sys.executable, "-c", "import pipeline, app, joins; print(pipeline.__file__)"],
             cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True,
