@@ -1,0 +1,173 @@
+"""Mutation testing of the privacy and statistics core with mutmut; `make mutation` runs it.
+
+The core: redaction's spans and placeholders (redaction/spans.py, entities.py), the keyed
+pseudonym (pseudonym.py) and the residual-data audit (audit.py); the publication rule
+(pipeline/attributed.py); the joins statistics (joins/stats.py) and attribution
+(joins/attribution.py); the accounting at publish (`publish` in pipeline/extract.py).
+Configuration (files, fast tests) is ``[tool.mutmut]`` in pyproject.toml.
+
+The committed tree (``git archive HEAD``) is exported to a work folder and mutmut runs
+*there*: it mutates its own copy in <work>/mutants, so neither the working tree nor anyone's
+uncommitted edits are touched, and the result belongs to one commit. The run is split into
+one part per file (mutmut's mutant-name patterns) and each part is timed.
+
+    .venv/bin/python bench/mutation.py [--part NAME ...] [--max-children N] [--work DIR]
+
+Writes bench/results/mutation.json (only when every part ran). Survivors are listed with
+their diff; docs/testing.md explains each one that is left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "mutation.json"
+MUTMUT = Path(sys.executable).with_name("mutmut")
+TREE = ["app", "clustering", "joins", "pipeline", "redaction", "tests", "pyproject.toml"]
+
+#: part -> mutmut mutant-name patterns (module path, then the function, x_ for functions).
+PARTS: dict[str, list[str]] = {
+    "redaction/spans.py + entities.py": ["redaction.spans.*", "redaction.entities.*"],
+    "redaction/pseudonym.py": ["redaction.pseudonym.*"],
+    "redaction/audit.py": ["redaction.audit.*"],
+    "pipeline/attributed.py": ["pipeline.attributed.*"],
+    "pipeline/extract.py: publish": ["pipeline.extract.x_publish__mutmut_*"],
+    "joins/stats.py": ["joins.stats.*"],
+    "joins/attribution.py": ["joins.attribution.*"],
+}
+KILLED = {"killed", "timeout", "caught by type check"}
+
+
+def _export(work: Path) -> str:
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    work.mkdir(parents=True, exist_ok=True)
+    archive = work / "head.tar"
+    subprocess.run(["git", "archive", "-o", str(archive), "HEAD", *TREE], cwd=ROOT, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(work, filter="data")
+    archive.unlink()
+    # tests/conftest.py finds the shared contract beside the repository (here: <work>/shared,
+    # since the tests run in <work>/mutants).
+    if not (work / "shared").exists():
+        (work / "shared").symlink_to(ROOT.parent / "shared")
+    return commit
+
+
+def _statuses(work: Path) -> dict[str, str]:
+    """{mutant name: status} from mutmut's per-file .meta records."""
+    from mutmut.stats import status_by_exit_code
+
+    out = {}
+    for meta in (work / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        for name, code in data["exit_code_by_key"].items():
+            out[name] = status_by_exit_code[code]
+    return out
+
+
+def _diff(work: Path, name: str) -> str:
+    proc = subprocess.run([str(MUTMUT), "show", name], cwd=work, capture_output=True, text=True)
+    lines = proc.stdout.splitlines()
+    return "\n".join(
+        x for x in lines if x.startswith(("+", "-")) and not x.startswith(("+++", "---"))
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", action="append", choices=list(PARTS), help="run only these")
+    ap.add_argument("--max-children", type=int, default=2)
+    ap.add_argument("--work", type=Path, help="work folder (default: a new temporary one)")
+    args = ap.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="mutation-"))
+    commit = _export(work)
+    print(f"mutation: HEAD {commit[:10]} exported to {work}", flush=True)
+    parts = args.part or list(PARTS)
+    seconds = {}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    for part in parts:
+        t0 = time.monotonic()
+        cmd = [str(MUTMUT), "run", "--max-children", str(args.max_children), *PARTS[part]]
+        with open(work / "mutmut.log", "a") as log:
+            log.write(f"\n### {part}: {' '.join(cmd)}\n")
+            log.flush()
+            rc = subprocess.run(
+                cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT
+            ).returncode
+        seconds[part] = round(time.monotonic() - t0, 1)
+        print(f"mutation: {part}: mutmut exit {rc}, {seconds[part]} s", flush=True)
+        if rc != 0:
+            print(f"mutation: see {work / 'mutmut.log'}", file=sys.stderr)
+            return rc
+    status = _statuses(work)
+    result_parts, survivors = {}, []
+    for part in parts:
+        names = sorted(n for n in status if any(fnmatch.fnmatch(n, p) for p in PARTS[part]))
+        counts: dict[str, int] = {}
+        for n in names:
+            counts[status[n]] = counts.get(status[n], 0) + 1
+        killed = sum(v for k, v in counts.items() if k in KILLED)
+        result_parts[part] = {
+            "mutants": len(names),
+            **dict(sorted(counts.items())),
+            "killed_share": round(killed / len(names), 4) if names else None,
+            "seconds": seconds[part],
+        }
+        for n in names:
+            if status[n] not in KILLED:
+                survivors.append({"part": part, "mutant": n, "status": status[n],
+                                  "diff": _diff(work, n)})  # fmt: skip
+    total = sum(p["mutants"] for p in result_parts.values())
+    killed = sum(p.get(k, 0) for p in result_parts.values() for k in KILLED)
+    result = {
+        "commit": commit,
+        "tool": "mutmut " + _version(),
+        "command": "nice -n 10 .venv/bin/python bench/mutation.py"
+        + "".join(f" --part {p!r}" for p in args.part or [])
+        + f" --max-children {args.max_children}",
+        "tests": _tests(work),
+        "parts": result_parts,
+        "total": {
+            "mutants": total,
+            "killed_or_timeout": killed,
+            "killed_share": round(killed / total, 4) if total else None,
+            "seconds": round(sum(seconds.values()), 1),
+        },  # fmt: skip
+        "survivors": survivors,
+    }
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    (work / "mutation.json").write_text(text)
+    if not args.part:
+        RESULTS.write_text(text)
+    print(json.dumps(result["parts"], indent=1))
+    print(f"mutation: {killed}/{total} killed; survivors: {len(survivors)}; work folder {work}")
+    return 0
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("mutmut")
+
+
+def _tests(work: Path) -> list[str]:
+    import tomllib
+
+    cfg = tomllib.loads((work / "pyproject.toml").read_text())["tool"]["mutmut"]
+    return cfg["pytest_add_cli_args_test_selection"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
