@@ -1,6 +1,10 @@
 """Entry file of the triage dashboard: `streamlit run app/main.py -- --extract OUT/triage.duckdb`.
 
 (or `triage dashboard --extract ...`). Reads only the extract, read-only.
+
+Pages are routed with ``st.navigation``: each has its own URL path (``/cluster?cluster=ID``);
+Findings, the default, is served at ``/``. The older deep links ``?page=overview|cluster|...``
+still work: they switch to that page and keep the other query parameters.
 """
 
 from __future__ import annotations
@@ -8,25 +12,50 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from app import page_cluster, page_explore, page_health, page_overview, queries, ui
+from app import (
+    page_cluster,
+    page_explore,
+    page_findings,
+    page_health,
+    page_overview,
+    queries,
+    ui,
+)
 
+#: slug (URL path and ``?page=`` value) -> (title, icon, module with ``render(source)``), in
+#: the navigation's order: findings lead, clusters come second.
 PAGES = {
-    "Overview": page_overview.render,
-    "Cluster": page_cluster.render,
-    "Explore": page_explore.render,
-    "Run health": page_health.render,
+    "findings": ("Findings", ":material/crisis_alert:", page_findings),
+    "overview": ("Clusters", ":material/bubble_chart:", page_overview),
+    "cluster": ("Cluster", ":material/search:", page_cluster),
+    "explore": ("Explore", ":material/grid_on:", page_explore),
+    "health": ("Run health", ":material/monitor_heart:", page_health),
 }
-SLUGS = {"overview": "Overview", "cluster": "Cluster", "explore": "Explore", "health": "Run health"}
+SLUGS = {slug: title for slug, (title, _, _) in PAGES.items()}
+
+
+def _page(slug: str, source: ui.Source) -> st.Page:
+    title, icon, module = PAGES[slug]
+
+    def render() -> None:
+        module.render(source)
+
+    return st.Page(render, title=title, icon=icon, url_path=slug, default=slug == "findings")
 
 
 def main() -> None:
     st.set_page_config(page_title="Feedback triage", page_icon="🩺", layout="wide")
     source = ui.Source(ui.extract_path())
     try:
-        if "nav_page" not in st.session_state:
-            st.session_state["nav_page"] = SLUGS.get(st.query_params.get("page", ""), "Overview")
-        page = st.sidebar.radio("Page", list(PAGES), key="nav_page")
-        st.query_params["page"] = next(s for s, p in SLUGS.items() if p == page)
+        pages = {slug: _page(slug, source) for slug in PAGES}
+        ui.register_pages(pages)
+        current = st.navigation(list(pages.values()))
+        legacy = st.query_params.get("page")
+        if legacy in pages:
+            rest = {k: v for k, v in st.query_params.to_dict().items() if k != "page"}
+            if current.title != SLUGS[legacy]:
+                st.switch_page(pages[legacy], query_params=rest)
+            del st.query_params["page"]
         with st.sidebar:
             ui.watch(source)
         problem = source.problem()
@@ -35,7 +64,7 @@ def main() -> None:
             st.error(problem)
             return
         try:
-            PAGES[page](source)
+            current.run()
         except (queries.ExtractProblem, duckdb.Error) as exc:
             # e.g. the file was swapped or removed mid-run: say so, the watcher reloads.
             st.error(f"The extract could not be read ({type(exc).__name__}); retrying shortly.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import charts, markers, ui
+from app import charts, markers, page_findings, ui
 from app.evidence import field_html
 
 
@@ -17,14 +17,18 @@ def render(source: ui.Source) -> None:
         return
     ids = list(clusters["cluster_id"])
     labels = dict(zip(clusters["cluster_id"], clusters["label"], strict=True))
-    if st.session_state.get("cl_pick") not in ids:
-        # First visit (or an id that is gone or unpublished): the deep link, else the largest.
-        wanted = st.query_params.get("cluster")
-        st.session_state["cl_pick"] = wanted if wanted in ids else ids[0]
+    wanted = st.query_params.get("cluster")
+    if wanted in ids and wanted != st.session_state.get("_cl_param"):
+        # A deep link or a link from another page names a cluster: open it.
+        st.session_state["cl_pick"] = wanted
+    elif st.session_state.get("cl_pick") not in ids:
+        # First visit (or an id that is gone or unpublished): the largest.
+        st.session_state["cl_pick"] = ids[0]
     cid = st.sidebar.selectbox(
         "Cluster", ids, format_func=lambda i: f"{labels[i]} ({i})", key="cl_pick"
     )
     st.query_params["cluster"] = cid
+    st.session_state["_cl_param"] = cid
     info = source.q("cluster", cid)
     st.title(info["label"])
     st.markdown(ui.symptom_badges(info["top_symptoms"]))
@@ -34,6 +38,8 @@ def render(source: ui.Source) -> None:
     c[2].metric("Sessions", f"{info['n_sessions']:,}")
     c[3].metric("First seen", f"{info['first_seen']:%b %d %H:00}")
     c[4].metric("Last seen", f"{info['last_seen']:%b %d %H:00}")
+
+    _findings(source, cid)
 
     series = source.q("rate_series", cid)
     sus = source.q("suspects", cid)
@@ -100,6 +106,26 @@ def render(source: ui.Source) -> None:
             st.altair_chart(charts.per_user_bars(per_user), width="stretch")
 
     _examples(source, cid)
+
+
+def _findings(source: ui.Source, cid: str) -> None:
+    """This cluster's accepted causes, each linking to its series and evidence."""
+    if not source.q("has_findings"):
+        return
+    found = source.q("cluster_findings", cid)
+    if found.empty:
+        return
+    st.subheader("Findings: what explains it")
+    for r in found.to_dict("records"):
+        dep = f", suspect deploy {r['deploy_id']}" if isinstance(r["deploy_id"], str) else ""
+        ui.page_link(
+            "findings",
+            f"cause {r['rank']}: {page_findings.where_text(r['dimension'], r['value'])} since "
+            f"{r['onset']:%b %d %H:00} UTC ({r['users']:,} users, lift {r['lift']:.1f}, "
+            f"q {r['q_value']:.0e}{dep})",
+            icon=":material/crisis_alert:",
+            finding=r["finding_id"],
+        )
 
 
 def _examples(source: ui.Source, cid: str) -> None:

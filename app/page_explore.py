@@ -50,6 +50,9 @@ def _compare(source: ui.Source) -> None:
     options = ["custom time", *deploys["deploy_id"]]
     c = st.columns(3)
     best = 1 + int(deploys["score"].to_numpy().argmax()) if len(deploys) else 0
+    wanted = st.query_params.get("pivot")  # e.g. a finding's suspect deploy
+    if wanted in options:
+        best = options.index(wanted)
     pick = c[0].selectbox("Pivot", options, index=best, key="ex_pivot")
     hours = c[1].slider("Window (hours each side)", 6, 336, 72, step=6, key="ex_hours")
     if pick == "custom time":

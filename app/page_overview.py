@@ -1,4 +1,5 @@
-"""Overview: which clusters are new or growing, how big, where, and their rank-1 cause."""
+"""Clusters (the overview): which clusters are new or growing, how big, where, and their rank-1
+cause. Second to the findings page; also its fallback for extracts without findings."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def render(source: ui.Source) -> None:
     tot = source.q("totals", f)
     hidden = source.q("unpublished_counts", f)
 
-    st.title("What is breaking")
+    st.title("Clusters")
     new = df[df["status"] == "new"] if not df.empty else df
     growing = df[df["status"] == "growing"] if not df.empty else df
     c = st.columns(5)
@@ -87,7 +88,8 @@ def render(source: ui.Source) -> None:
         pick = st.selectbox(
             "Open a cluster", ids, format_func=lambda i: labels[i], key="ov_open_pick"
         )
-        st.button("Open cluster page", key="ov_open", on_click=_open, args=(pick,))
+        if st.button("Open cluster page", key="ov_open"):
+            ui.go("cluster", cluster=pick)
     if hidden["clusters"]:
         st.caption(
             f"{hidden['clusters']} more clusters are below the publication threshold "
@@ -99,12 +101,6 @@ def render(source: ui.Source) -> None:
         "new when first seen inside the growth window, growing when its users there are at "
         "least twice those of the window before (and at least 3)."
     )
-
-
-def _open(cluster_id: str) -> None:
-    # A callback runs before the widgets of the next run, so it may set their state.
-    st.session_state["nav_page"] = "Cluster"
-    st.session_state["cl_pick"] = cluster_id
 
 
 def _table(df: pd.DataFrame) -> pd.DataFrame:

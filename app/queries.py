@@ -627,6 +627,232 @@ def compare_windows(
 
 
 # ---------------------------------------------------------------------------------------
+# Findings
+# ---------------------------------------------------------------------------------------
+
+#: A finding with q at or below this is "confident": ranked before every other one.
+CONFIDENT_Q = 0.05
+
+
+def has_findings(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the extract has the ``findings`` table (extracts written before it lack it)."""
+    return has_table(con, "findings")
+
+
+def run_min_users(con: duckdb.DuckDBPyConnection, default: int = 5) -> int:
+    """K of the latest run (``runs.min_users``; ``default`` for an extract without it)."""
+    if "min_users" not in {n for n, _ in _columns(con, "runs")}:
+        return default
+    row = con.execute("select min_users from runs order by finished_at desc limit 1").fetchone()
+    return default if row is None or row[0] is None else int(row[0])
+
+
+def _visible_findings(con: duckdb.DuckDBPyConnection) -> tuple[str, list]:
+    """SQL (a select) of the findings the dashboard may show, with labels and deploy times.
+
+    A finding of a cluster shows only when the cluster is published; a run-wide one (null
+    ``cluster_id``) only when it concerns at least K users (K of the run), so an extract that
+    kept rows it should not have still shows nothing about fewer than K people.
+    """
+    dep = (
+        """select deploy_id, min(started_at) as started_at, min(component) as component,
+                  min(description) as description from deploys group by deploy_id"""
+        if has_table(con, "deploys")
+        else """select null::varchar as deploy_id, null::timestamptz as started_at,
+                       null::varchar as component, null::varchar as description where false"""
+    )
+    sql = f"""
+        select f.finding_id, f.cluster_id, f.rank, f.dimension, f.value, f.onset, f.reports,
+               f.users, f.lift, f.q_value, f.deploy_id, c.label, c.top_symptoms,
+               coalesce(d.started_at, s.started_at, s2.started_at) as deploy_started_at,
+               d.component as deploy_component, d.description as deploy_description
+        from findings f
+        left join clusters c on c.cluster_id = f.cluster_id
+        left join ({dep}) d on d.deploy_id = f.deploy_id
+        left join (select cluster_id, deploy_id, min(started_at) as started_at
+                   from suspects group by all) s
+               on s.cluster_id = f.cluster_id and s.deploy_id = f.deploy_id
+        left join (select deploy_id, min(started_at) as started_at from suspects
+                   join clusters using (cluster_id) where published group by all) s2
+               on s2.deploy_id = f.deploy_id
+        where (f.cluster_id is null and f.users >= ?)
+           or (f.cluster_id is not null and c.published)
+    """
+    return sql, [run_min_users(con)]
+
+
+def findings(con: duckdb.DuckDBPyConnection, *, confident_q: float = CONFIDENT_Q) -> pd.DataFrame:
+    """Every visible finding, ranked by confidence, then impact (the findings page's order).
+
+    Order: confident ones (``q_value <= confident_q``) first; then more users, more reports,
+    higher lift, lower q; ``finding_id`` breaks ties. Columns: position (1, 2, ...),
+    finding_id, cluster_id (null = run-wide), rank (within its cluster, or among run-wide
+    ones), dimension, value, onset, reports, users, lift, q_value, confident, deploy_id,
+    label, top_symptoms (list; null for run-wide), deploy_started_at, deploy_component,
+    deploy_description. An empty frame with those columns when the extract has no findings
+    table (see `has_findings`).
+    """
+    cols = [
+        "position", "finding_id", "cluster_id", "rank", "dimension", "value", "onset", "reports",
+        "users", "lift", "q_value", "confident", "deploy_id", "label", "top_symptoms",
+        "deploy_started_at", "deploy_component", "deploy_description",
+    ]  # fmt: skip
+    if not has_findings(con):
+        return pd.DataFrame(columns=cols)
+    sql, params = _visible_findings(con)
+    df = con.execute(
+        f"""select row_number() over (
+                   order by coalesce(q_value <= ?, false) desc, users desc nulls last,
+                            reports desc nulls last, lift desc nulls last,
+                            q_value asc nulls last, finding_id) as position,
+                   *, coalesce(q_value <= ?, false) as confident
+            from ({sql}) v order by position""",
+        [confident_q, confident_q, *params],
+    ).fetchdf()
+    return df[cols]
+
+
+def finding(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict | None:
+    """One visible finding as a dict (the columns of `findings`), or None."""
+    df = findings(con)
+    row = df[df["finding_id"] == finding_id]
+    if row.empty:
+        return None
+    out = {}
+    for k, v in row.iloc[0].to_dict().items():
+        if k == "top_symptoms":
+            out[k] = [] if v is None or isinstance(v, float) else list(v)
+        elif isinstance(v, pd.Timestamp):
+            out[k] = v.to_pydatetime()
+        else:
+            out[k] = None if v is None or v is pd.NaT or (isinstance(v, float) and v != v) else v
+    return out
+
+
+def cluster_findings(con: duckdb.DuckDBPyConnection, cluster_id: str) -> pd.DataFrame:
+    """The findings of a published cluster in their accepted order (rank 1 first)."""
+    df = findings(con)
+    return df[df["cluster_id"] == cluster_id].sort_values(["rank", "finding_id"])
+
+
+def _finding_match(
+    con: duckdb.DuckDBPyConnection, dimension: str, value: str, alias: str = "r"
+) -> tuple[str, list] | None:
+    """SQL condition (and parameters) for reports holding a finding's value; a combination
+    (``hardware & region`` = ``tpu & eu``) needs every part. None when a part is not a
+    column of ``reports`` (nothing can be matched then)."""
+    dims = [d.strip() for d in str(dimension).split(" & ")]
+    values = [v.strip() for v in str(value).split(" & ")]
+    known = set(dimensions(con))
+    if len(dims) != len(values) or not all(d in known for d in dims):
+        return None
+    sql = " and ".join(f"{alias}.{_column(con, d)} = ?" for d in dims)
+    return sql, values
+
+
+def _finding_scope(con: duckdb.DuckDBPyConnection, finding_id: str):
+    """(finding dict, match SQL, params): the reports a visible finding is about."""
+    f = finding(con, finding_id)
+    if f is None:
+        return None
+    match = _finding_match(con, f["dimension"], f["value"])
+    if match is None:
+        return f, "false", []
+    sql, params = match
+    if f["cluster_id"] is not None:
+        sql += " and r.cluster_id = ?"
+        params = [*params, f["cluster_id"]]
+    return f, sql, params
+
+
+def finding_series(con: duckdb.DuckDBPyConnection, finding_id: str) -> pd.DataFrame:
+    """hour, reports, requests, rate_per_million of a visible finding, every hour of the
+    extract (0 where none): its cluster's reports holding its value (all reports for a
+    run-wide finding). requests come from ``traffic_hourly`` for a single dimension value
+    (null for a combination, or without traffic)."""
+    scope = _finding_scope(con, finding_id)
+    if scope is None:
+        return pd.DataFrame(columns=["hour", "reports", "requests", "rate_per_million"])
+    f, sql, params = scope
+    first, last = time_bounds(con)
+    single = " & " not in str(f["dimension"]) and has_table(con, "traffic_hourly")
+    traffic = (
+        """select hour, sum(requests) as requests from traffic_hourly
+           where dimension = ? and value = ? group by hour"""
+        if single
+        else "select null::timestamptz as hour, null::bigint as requests where false"
+    )
+    targs = [f["dimension"], f["value"]] if single else []
+    return con.execute(
+        f"""with hours as (
+                select unnest(generate_series(?::timestamptz, ?::timestamptz,
+                                              interval 1 hour)) as hour),
+            n as (select r.submitted_hour as hour, count(*) as reports from reports r
+                  where {sql} group by 1),
+            t as ({traffic})
+            select h.hour, coalesce(n.reports, 0) as reports, t.requests,
+                   case when t.requests > 0 then coalesce(n.reports, 0) * 1e6 / t.requests
+                   end as rate_per_million
+            from hours h left join n using (hour) left join t using (hour)
+            order by h.hour""",
+        [first, last, *params, *targs],
+    ).fetchdf()
+
+
+def finding_clusters(con: duckdb.DuckDBPyConnection, finding_id: str) -> pd.DataFrame:
+    """Where a visible finding's reports since its onset fall: cluster_id, label, reports,
+    users per published cluster, most first; clusters below K and reports in no cluster
+    are one row with null cluster_id and label (counts only)."""
+    scope = _finding_scope(con, finding_id)
+    if scope is None:
+        return pd.DataFrame(columns=["cluster_id", "label", "reports", "users"])
+    f, sql, params = scope
+    return con.execute(
+        f"""select cluster_id, label, count(*) as reports,
+                   count(distinct user_pseudonym) as users
+            from (select case when c.published then r.cluster_id end as cluster_id,
+                         case when c.published then c.label end as label, r.user_pseudonym
+                  from reports r left join clusters c using (cluster_id)
+                  where {sql} and (?::timestamptz is null or r.submitted_hour >= ?))
+            group by cluster_id, label
+            order by (cluster_id is null), reports desc, cluster_id""",
+        [*params, f["onset"], f["onset"]],
+    ).fetchdf()
+
+
+def finding_examples(
+    con: duckdb.DuckDBPyConnection, finding_id: str, *, limit: int = 3
+) -> list[dict]:
+    """Redacted examples of a visible finding: published clusters' reports holding its
+    value, those since its onset and with symptom evidence first (report_id breaks ties).
+    Same dicts as `examples`, plus cluster_id."""
+    scope = _finding_scope(con, finding_id)
+    if scope is None:
+        return []
+    f, sql, params = scope
+    model = "r.model" if "model" in set(dimensions(con)) else "r.reported_model"
+    cur = con.execute(
+        f"""select r.cluster_id, r.kind, r.submitted_hour, r.surface, {model} as model,
+                   r.symptoms, r.comment_redacted, r.response_redacted, r.symptom_evidence
+            from reports r join clusters c using (cluster_id)
+            where c.published and {sql}
+              and (r.comment_redacted is not null or r.response_redacted is not null)
+            order by coalesce(r.submitted_hour >= ?::timestamptz, true) desc,
+                     (coalesce(r.symptom_evidence, '[]') <> '[]') desc, r.report_id
+            limit ?""",
+        [*params, f["onset"], limit],
+    )
+    names = [d[0] for d in cur.description]
+    out = []
+    for values in cur.fetchall():
+        row = dict(zip(names, values, strict=True))
+        row["evidence"] = parse_evidence(row.pop("symptom_evidence"))
+        row["symptoms"] = list(row["symptoms"]) if row["symptoms"] is not None else []
+        out.append(row)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
 # Run health
 # ---------------------------------------------------------------------------------------
 

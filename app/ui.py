@@ -79,6 +79,29 @@ class Source:
             self._con = None
 
 
+_PAGES_KEY = "_triage_pages"
+
+
+def register_pages(pages: dict[str, st.Page]) -> None:
+    """Remember this session's ``st.Page`` objects by slug, for links between pages."""
+    st.session_state[_PAGES_KEY] = pages
+
+
+def page(slug: str) -> st.Page:
+    """This session's page for ``slug`` (see `app.main.PAGES`)."""
+    return st.session_state[_PAGES_KEY][slug]
+
+
+def page_link(slug: str, label: str, icon: str | None = None, **params: str) -> None:
+    """A link to another page of the dashboard with query parameters (a deep link)."""
+    st.page_link(page(slug), label=label, icon=icon, query_params=params or None)
+
+
+def go(slug: str, **params: str) -> None:
+    """Switch to another page now (``st.switch_page``) with query parameters."""
+    st.switch_page(page(slug), query_params=params or None)
+
+
 @st.fragment(run_every=timedelta(seconds=WATCH_SECONDS))
 def watch(source: Source) -> None:
     """Rerun the whole page when the extract file changes (swap, first build, removal)."""

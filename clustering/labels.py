@@ -108,7 +108,7 @@ def label_clusters(
             quote = f"“{quotes[c]}”"
             out[c] = f"{quote} — {', '.join(dominant)}" if dominant else quote
             continue
-        head = " / ".join(terms.get(c, [])) or "unlabelled"
+        head = " / ".join(terms.get(c, [])) or "reports without a usable comment"
         out[c] = f"{head} - {', '.join(dominant)}" if dominant else head
     return out
 

@@ -16,13 +16,14 @@ from pipeline.schemas import CONTRACT_VERSION
 from tests.app.conftest import copy_extract
 
 ENTRY = str(Path(app.__file__).resolve().parent / "main.py")
-PAGES = ["Overview", "Cluster", "Explore", "Run health"]
+PAGES = ["findings", "overview", "cluster", "explore", "health"]
 
 
-def _app(monkeypatch, db: Path, page: str = "Overview") -> AppTest:
+def _app(monkeypatch, db: Path, page: str = "overview") -> AppTest:
+    """The app on ``page`` (a slug of app.main.PAGES), opened by its ``?page=`` deep link."""
     monkeypatch.setenv("TRIAGE_EXTRACT", str(db))
     at = AppTest.from_file(ENTRY, default_timeout=120)
-    at.session_state["nav_page"] = page
+    at.query_params["page"] = page
     return at.run()
 
 
@@ -53,16 +54,23 @@ def test_every_page_renders(monkeypatch, extract_db, con, page):
     at = _app(monkeypatch, extract_db, page)
     _ok(at)
     titles = [t.value for t in at.title]
-    if page == "Overview":
-        assert titles == ["What is breaking"]
+    if page == "findings":
+        assert titles[0] == "What broke"
+        if queries.has_findings(con):
+            assert len(_df(at, "where")) == len(queries.findings(con))
+        else:  # an extract of the pipeline before findings: the clusters view instead
+            assert any("no findings table" in w.value for w in at.warning)
+            assert len(_df(at, "status")) == len(queries.overview(con))
+    elif page == "overview":
+        assert titles == ["Clusters"]
         table = _df(at, "status")
         assert len(table) == len(queries.overview(con))
         assert {m.label for m in at.metric} >= {"Reports", "Users", "New", "Growing"}
-    elif page == "Cluster":
+    elif page == "cluster":
         first = queries.published_clusters(con).iloc[0]
         assert titles == [first["label"]]
         assert len(at.get("vega_lite_chart")) >= 3  # rate, lift bars, heatmap
-    elif page == "Explore":
+    elif page == "explore":
         assert titles == ["Explore"] and len(at.get("vega_lite_chart")) >= 2
     else:
         assert titles == ["Run health"]
@@ -122,7 +130,7 @@ def test_open_cluster_from_overview(monkeypatch, extract_db, con):
 
 
 def test_cluster_page_every_cluster_and_symptom(monkeypatch, extract_db, con):
-    at = _app(monkeypatch, extract_db, "Cluster")
+    at = _app(monkeypatch, extract_db, "cluster")
     clusters = queries.published_clusters(con)
     seen_mark = False
     for cid, label in zip(clusters["cluster_id"], clusters["label"], strict=True):
@@ -144,7 +152,7 @@ def test_cluster_page_every_cluster_and_symptom(monkeypatch, extract_db, con):
 
 
 def test_explore_every_dimension_baseline_and_pivot(monkeypatch, extract_db, con):
-    at = _app(monkeypatch, extract_db, "Explore")
+    at = _app(monkeypatch, extract_db, "explore")
     for baseline in ("traffic share (pipeline attributions)", "share of all reports (every pair)"):
         at.radio(key="ex_base").set_value(baseline).run()
         for dim in queries.dimensions(con):
@@ -183,7 +191,7 @@ def test_old_contract_shows_a_message(monkeypatch, extract_db, tmp_path):
 
 def test_reloads_when_a_new_extract_is_swapped_in(monkeypatch, extract_db, tmp_path):
     live = tmp_path / "out" / "triage.duckdb"
-    at = _app(monkeypatch, live, "Run health")
+    at = _app(monkeypatch, live, "health")
     assert "No extract at" in at.error[0].value  # not built yet
     copy_extract(extract_db, live.parent)
     at.run()
@@ -205,7 +213,7 @@ def test_unpublished_cluster_is_only_counted(monkeypatch, hidden_copy):
     for page in PAGES:
         monkeypatch.setenv("TRIAGE_EXTRACT", str(db))
         at = AppTest.from_file(ENTRY, default_timeout=120)
-        at.session_state["nav_page"] = page
+        at.query_params["page"] = page
         at.query_params["cluster"] = cid
         at.run()
         _ok(at)
@@ -219,5 +227,5 @@ def test_unpublished_cluster_is_only_counted(monkeypatch, hidden_copy):
                 if col in value.columns:
                     assert cid not in set(value[col]) and "unpublished" not in set(value[col])
             assert "unpublished" not in set(value.index.astype(str))
-        if page == "Overview":
+        if page in ("overview", "findings"):
             assert "1 more clusters are below the publication threshold" in text
