@@ -14,15 +14,17 @@ __all__ = ["CliError", "build_parser", "main"]
 
 def _simulate(args: argparse.Namespace) -> int:
     from pipeline.replay.generate import main_progress, simulate
+    from pipeline.replay.scenarios import SCENARIOS
 
-    if args.scenario != "postmortem":
-        raise CliError(f"unknown scenario {args.scenario!r} (available: postmortem)")
+    if args.scenario not in SCENARIOS:
+        raise CliError(f"unknown scenario {args.scenario!r} (available: {', '.join(SCENARIOS)})")
     t0 = time.monotonic()
     summary = simulate(
         Path(args.output),
         seed=args.seed,
         scale=args.scale,
         progress=None if args.quiet else main_progress,
+        scenario=args.scenario,
     )
     print(
         f"replay written to {args.output} in {time.monotonic() - t0:.1f}s: "
@@ -48,12 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser(
         "simulate",
-        help="write a replay of the 2025 incident as contract inputs plus its truth",
+        help="write a replay of the 2025 incident (or another scenario) as contract inputs "
+        "plus its truth",
         description="Write contract-conformant inputs (feedback, routing, traffic, deploys) "
-        "that replay the incident in shared/INCIDENT.md, and a truth/ folder the pipeline "
-        "never reads. Deterministic for a seed.",
+        "that replay the incident in shared/INCIDENT.md or another scenario, and a truth/ "
+        "folder the pipeline never reads. Deterministic for a seed. Scenarios: postmortem "
+        "(the incident), kernel (a kernel bug on one hardware kind in one region, an innocent "
+        "release the same hour, a UI complaint wave), custom-column (a bug keyed on a column "
+        "the contract does not name), sampler (a sampler bug users only call 'worse', beside "
+        "a routing bug), null (no bug). See docs/replay.md.",
     )
-    sim.add_argument("--scenario", default="postmortem", help="scenario name (postmortem)")
+    sim.add_argument(
+        "--scenario",
+        default="postmortem",
+        help="postmortem (default), kernel, custom-column, sampler or null",
+    )
     sim.add_argument("--output", required=True, metavar="DIR", help="directory to write")
     sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     sim.add_argument(

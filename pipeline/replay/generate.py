@@ -47,6 +47,10 @@ TAGS = {
     "routing_1m": ("didnt_follow_instructions", "other", "not_factually_correct"),
     "tpu_corruption": ("buggy_code", "wrong_language", "other"),
     "topk_sampler": ("other", "buggy_code", "not_factually_correct"),
+    "kernel_degenerate": ("other", "buggy_code", "too_long"),
+    "ui_wave": ("other", "didnt_follow_instructions"),
+    "kv_garbled": ("buggy_code", "didnt_follow_instructions", "other"),
+    "vague_worse": ("other", "not_factually_correct", "didnt_follow_instructions"),
 }
 
 TRUTH_REPORTS = pa.schema(
@@ -103,12 +107,85 @@ TRUTH_HOURLY = pa.schema(
 )
 
 
+#: A cause's complaint rate for one traffic row: (pool, region, model, versions, hour's
+#: midpoint) -> complaints per million requests.
+Rate = Callable[[w.Pool, str, str, dict[str, str], datetime], float]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One source of reports: background complaints or a bug.
+
+    ``exposure`` is what the rate applies to: ``legit`` (requests served where they should
+    be), ``requests`` (all of the row's requests) or ``misrouted`` (its misrouted requests).
+    With ``session_mean`` > 1 reports come in sticky sessions of that mean length (one user,
+    one session, the same pool). ``surface``: only users of that surface report it.
+    ``style``: the text style (a key of `phrases.COMMENTS_EN`), the cause's name if None.
+    """
+
+    name: str
+    rate: Rate
+    exposure: str = "requests"
+    session_mean: float = 1.0
+    surface: str | None = None
+    style: str | None = None
+
+    @property
+    def text_style(self) -> str:
+        return self.style or self.name
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A world to replay: its window, change log, version columns, causes and their truth.
+
+    ``truth`` is written as truth/causes.json: per bug its onset, end, the accepted
+    (dimension, value) causes (a combination joins its parts with " & "), its true deploys,
+    and ``routed`` (False for a bug no routing dimension explains; absent means True).
+    """
+
+    name: str
+    start: datetime
+    end: datetime  # exclusive
+    deploys: tuple[w.Deploy, ...]
+    extra_dimensions: tuple[str, ...]
+    base_versions: dict[str, str]  # deploy_id and every version column: their initial values
+    causes: tuple[Cause, ...]
+    truth: dict
+    misrouted_share: Callable[[str, datetime], float] | None = None
+
+    def versions(self, pool: w.Pool, model: str, t: datetime) -> dict[str, str]:
+        return w.versions_at(self.deploys, self.base_versions, pool, model, t)
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return NAMED_DIMENSIONS + self.extra_dimensions
+
+
+NAMED_DIMENSIONS = ("model", "platform", "hardware", "server_pool", "deploy_id", "region")
+
+
+def truth_reports_schema(extra_dimensions: tuple[str, ...]) -> pa.Schema:
+    """truth/reports.parquet's schema for a scenario with these extra routing columns."""
+    base = [f for f in TRUTH_REPORTS if f.name not in w.DIMENSIONS]
+    return pa.schema(base + [(d, pa.string()) for d in NAMED_DIMENSIONS + extra_dimensions])
+
+
 @dataclass
 class Users:
     ids: list[str]
     langs: list[str]
     surfaces: list[str]
     cum_weights: list[float]
+
+    def of_surface(self, surface: str) -> tuple[list[int], list[float]]:
+        """Indices and cumulative weights of the users who report from ``surface``."""
+        idx = [i for i, s in enumerate(self.surfaces) if s == surface]
+        cum, acc = [], 0.0
+        for i in idx:
+            acc += self.cum_weights[i] - (self.cum_weights[i - 1] if i else 0.0)
+            cum.append(acc)
+        return idx, cum
 
 
 def _hex(rng: random.Random, bits: int) -> str:
@@ -138,9 +215,9 @@ def _iso(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{t.microsecond // 1000:03d}Z"
 
 
-def _deploy_records() -> list[dict]:
+def _deploy_records(deploys: tuple[w.Deploy, ...]) -> list[dict]:
     out = []
-    for d in w.ALL_DEPLOYS:
+    for d in deploys:
         out.append(
             {
                 "deploy_id": d.deploy_id,
@@ -157,7 +234,16 @@ def _deploy_records() -> list[dict]:
     return out
 
 
-def _traffic_rows(t: datetime, scale: float, noise: np.random.Generator):
+def _no_misrouting(platform: str, t: datetime) -> float:
+    return 0.0
+
+
+def _traffic_rows(
+    t: datetime,
+    scale: float,
+    noise: np.random.Generator,
+    misrouted_share: Callable[[str, datetime], float] = w.misrouted_share,
+):
     """Rows of (pool, region, model, requests, misrouted) for the hour starting at ``t``."""
     mid = t + timedelta(minutes=30)
     factor = w.traffic_factor(mid)
@@ -166,7 +252,7 @@ def _traffic_rows(t: datetime, scale: float, noise: np.random.Generator):
     long_in: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])  # platform: legit, mis
     for platform, pshare in w.PLATFORM_SHARE.items():
         total = w.BASE_REQUESTS_PER_HOUR * scale * factor * pshare
-        mis_share = w.misrouted_share(platform, mid)
+        mis_share = misrouted_share(platform, mid)
         for pool in w.POOLS:
             if pool.platform != platform or pool.context_tier != "standard":
                 continue
@@ -198,13 +284,12 @@ def _traffic_rows(t: datetime, scale: float, noise: np.random.Generator):
 class _DayFiles:
     """Per-day buffers of feedback lines and routing rows, flushed in submission-day order."""
 
-    def __init__(self, out: Path, dims: list[str]):
+    def __init__(self, out: Path, extra_dimensions: tuple[str, ...]):
         self.out = out
-        self.dims = dims
         self.lines: dict[str, list[tuple[str, str, str, str | None, str]]] = defaultdict(list)
         self.routing: dict[str, list[dict]] = defaultdict(list)
         self.malformed: list[dict] = []
-        self.routing_schema = schemas.routing_schema(list(w.EXTRA_DIMENSIONS))
+        self.routing_schema = schemas.routing_schema(list(extra_dimensions))
 
     def add_line(
         self, day: str, sort_key: str, line: str, report_id: str | None, defect: str | None
@@ -265,14 +350,21 @@ def simulate(
     seed: int = 0,
     scale: float = 1.0,
     progress: Callable[[str], None] | None = None,
+    scenario: str | Scenario = "postmortem",
 ) -> dict:
-    """Write the postmortem replay under ``output``; return a summary of counts.
+    """Write a replay under ``output``; return a summary of counts.
 
     ``scale`` multiplies traffic (and so reports, users and routing rows); 1.0 gives about
-    20,000 reports over Aug 1 - Sep 20 2025.
+    20,000 reports over Aug 1 - Sep 20 2025 for the postmortem. ``scenario``: a name of
+    `pipeline.replay.scenarios.SCENARIOS` (built for ``seed``) or a `Scenario`.
     """
     if scale <= 0 or not math.isfinite(scale):
         raise ValueError("--scale must be a positive number")
+    if isinstance(scenario, str):
+        from pipeline.replay.scenarios import build_scenario
+
+        scenario = build_scenario(scenario, seed)
+    sc = scenario
     output = Path(output)
     for sub in ("feedback", "routing", "traffic", "deploys", "truth"):
         (output / sub).mkdir(parents=True, exist_ok=True)
@@ -286,13 +378,13 @@ def simulate(
     last_session: dict[str, str] = {}
 
     with open(output / "deploys/deploys.jsonl", "w", encoding="utf-8") as fh:
-        for rec in _deploy_records():
+        for rec in _deploy_records(sc.deploys):
             fh.write(json.dumps(rec) + "\n")
 
-    dims = list(w.DIMENSIONS)
-    days = _DayFiles(output, dims)
-    traffic_schema = schemas.traffic_schema(list(w.EXTRA_DIMENSIONS))
-    truth_reports = pq.ParquetWriter(output / "truth/reports.parquet", TRUTH_REPORTS)
+    days = _DayFiles(output, sc.extra_dimensions)
+    traffic_schema = schemas.traffic_schema(list(sc.extra_dimensions))
+    reports_schema = truth_reports_schema(sc.extra_dimensions)
+    truth_reports = pq.ParquetWriter(output / "truth/reports.parquet", reports_schema)
     truth_pii = pq.ParquetWriter(output / "truth/pii.parquet", TRUTH_PII)
     truth_symptoms = pq.ParquetWriter(output / "truth/symptoms.parquet", TRUTH_SYMPTOMS)
     hourly_rows: list[dict] = []
@@ -300,7 +392,7 @@ def simulate(
     traffic_day: list[dict] = []
 
     def emit_report(
-        cause: str,
+        cause: Cause,
         pool: w.Pool,
         region: str,
         model: str,
@@ -310,7 +402,10 @@ def simulate(
         session: str | None = None,
     ) -> tuple[int, str]:
         u = users[pool.platform]
-        if user_idx is None:
+        if user_idx is None and cause.surface is not None:
+            idx, cum = u.of_surface(cause.surface)
+            user_idx = idx[rng.choices(range(len(idx)), cum_weights=cum)[0]]
+        elif user_idx is None:
             user_idx = rng.choices(range(len(u.ids)), cum_weights=u.cum_weights)[0]
         user = u.ids[user_idx]
         if session is None:
@@ -328,7 +423,11 @@ def simulate(
         has_comment = rng.random() < (0.97 if kind == "bug" else 0.7)
         has_response = rng.random() < 0.92
         txt = report_text(
-            text_rng, cause, u.langs[user_idx], has_comment=has_comment, has_response=has_response
+            text_rng,
+            cause.text_style,
+            u.langs[user_idx],
+            has_comment=has_comment,
+            has_response=has_response,
         )
         rec = {
             "report_id": rid,
@@ -347,7 +446,7 @@ def simulate(
                 "api": None,
             }[surface],
             "tags": (
-                sorted(set(rng.sample(TAGS[cause], k=rng.randint(1, 2))))
+                sorted(set(rng.sample(TAGS[cause.text_style], k=rng.randint(1, 2))))
                 if kind == "thumbs_down" and rng.random() < 0.8
                 else None
             ),
@@ -385,7 +484,7 @@ def simulate(
         truth_buf["reports"].append(
             {
                 "report_id": rid,
-                "cause": cause,
+                "cause": cause.name,
                 "status": status,
                 "n_copies": n_copies,
                 "symptoms": txt.symptom_names,
@@ -414,15 +513,18 @@ def simulate(
             truth_buf["symptoms"].append(
                 {"report_id": rid, "field": field, "symptom": name, "start": s, "end": e}
             )
-        counts[f"reports_{cause}"] += 1
+        counts[f"reports_{cause.name}"] += 1
         counts["reports"] += 1
         return user_idx, session
 
     truth_buf: dict[str, list[dict]] = defaultdict(list)
-    for h in range(w.HOURS):
-        t = w.START + timedelta(hours=h)
+    misrouted_share = sc.misrouted_share or _no_misrouting
+    plain = [c for c in sc.causes if c.session_mean <= 1]
+    sticky = [c for c in sc.causes if c.session_mean > 1]
+    for h in range(int((sc.end - sc.start) / timedelta(hours=1))):
+        t = sc.start + timedelta(hours=h)
         if t.hour == 0 and h > 0:
-            _flush_truth(truth_buf, truth_reports, truth_pii, truth_symptoms)
+            _flush_truth(truth_buf, truth_reports, truth_pii, truth_symptoms, reports_schema)
             prev = (t - timedelta(days=1)).strftime("%Y-%m-%d")
             pq.write_table(
                 pa.Table.from_pylist(traffic_day, schema=traffic_schema),
@@ -432,11 +534,12 @@ def simulate(
             days.flush_before(prev)
             if progress:
                 progress(f"simulate: {prev} done, {counts['reports']:,} reports so far")
-        rows = _traffic_rows(t, scale, noise)
+        rows = _traffic_rows(t, scale, noise, misrouted_share)
         sonnet = defaultdict(lambda: [0.0, 0.0])
         hour_reports = 0
+        mid = t + timedelta(minutes=30)
         for pool, region, model, req, mis in rows:
-            v = w.versions(pool, model, t + timedelta(minutes=30))
+            v = sc.versions(pool, model, mid)
             traffic_day.append(
                 {
                     "hour": t,
@@ -444,45 +547,39 @@ def simulate(
                     "platform": pool.platform,
                     "hardware": pool.hardware,
                     "server_pool": pool.name,
-                    "deploy_id": v["deploy_id"],
                     "region": region,
                     "context_tier": pool.context_tier,
-                    "runtime_config": v["runtime_config"],
-                    "sampler_build": v["sampler_build"],
+                    **v,
                     "requests": int(round(req)),
                 }
             )
             if model == "sonnet-4":
                 sonnet[pool.platform][0] += req
                 sonnet[pool.platform][1] += mis
-            legit = req - mis
-            bg_rate = w.BACKGROUND_RATE * (
-                w.LONG_POOL_BACKGROUND_FACTOR if pool.context_tier == "long_1m" else 1.0
-            )
-            n = {
-                "background": noise.poisson(legit * bg_rate / 1e6),
-                "tpu_corruption": noise.poisson(req * w.corruption_rate(pool, model, v) / 1e6),
-                "topk_sampler": noise.poisson(req * w.topk_rate(pool, model, v) / 1e6),
-            }
-            for cause, k in n.items():
+            exposure = {"legit": req - mis, "requests": req, "misrouted": mis}
+            n = [
+                noise.poisson(exposure[c.exposure] * c.rate(pool, region, model, v, mid) / 1e6)
+                for c in plain
+            ]
+            for cause, k in zip(plain, n, strict=True):
                 for _ in range(int(k)):
                     t_req = t + timedelta(seconds=rng.uniform(0, 3599))
                     emit_report(cause, pool, region, model, v, t_req)
                     hour_reports += 1
-            sessions = noise.poisson(
-                mis * w.MISROUTED_RATE / w.MISROUTED_SESSION_MEAN_REPORTS / 1e6
-            )
-            for _ in range(int(sessions)):
-                # Sticky: the session stays on the wrong pool and its user reports again.
-                k = int(noise.geometric(1 / w.MISROUTED_SESSION_MEAN_REPORTS))
-                t_req = t + timedelta(seconds=rng.uniform(0, 3599))
-                user_idx, session = None, None
-                for _ in range(k):
-                    user_idx, session = emit_report(
-                        "routing_1m", pool, region, model, v, t_req, user_idx, session
-                    )
-                    hour_reports += 1
-                    t_req += timedelta(minutes=rng.uniform(3, 40))
+            for cause in sticky:
+                rate = cause.rate(pool, region, model, v, mid)
+                sessions = noise.poisson(exposure[cause.exposure] * rate / cause.session_mean / 1e6)
+                for _ in range(int(sessions)):
+                    # Sticky: the session stays on the same pool and its user reports again.
+                    k = int(noise.geometric(1 / cause.session_mean))
+                    t_req = t + timedelta(seconds=rng.uniform(0, 3599))
+                    user_idx, session = None, None
+                    for _ in range(k):
+                        user_idx, session = emit_report(
+                            cause, pool, region, model, v, t_req, user_idx, session
+                        )
+                        hour_reports += 1
+                        t_req += timedelta(minutes=rng.uniform(3, 40))
         for platform, (s_req, s_mis) in sorted(sonnet.items()):
             hourly_rows.append(
                 {
@@ -492,10 +589,10 @@ def simulate(
                     "misrouted_requests": int(round(s_mis)),
                 }
             )
-        _add_decoys(days, rows, t, hour_reports, noise)
+        _add_decoys(days, rows, t, hour_reports, noise, sc.versions)
 
-    _flush_truth(truth_buf, truth_reports, truth_pii, truth_symptoms)
-    last = (w.END - timedelta(days=1)).strftime("%Y-%m-%d")
+    _flush_truth(truth_buf, truth_reports, truth_pii, truth_symptoms, reports_schema)
+    last = (sc.end - timedelta(days=1)).strftime("%Y-%m-%d")
     pq.write_table(
         pa.Table.from_pylist(traffic_day, schema=traffic_schema), output / f"traffic/{last}.parquet"
     )
@@ -510,14 +607,21 @@ def simulate(
         pa.Table.from_pylist(hourly_rows, schema=TRUTH_HOURLY),
         output / "truth/misrouting_hourly.parquet",
     )
-    (output / "truth/causes.json").write_text(json.dumps(causes_truth(), indent=2) + "\n")
+    (output / "truth/causes.json").write_text(json.dumps(sc.truth, indent=2) + "\n")
     summary = {"seed": seed, "scale": scale, **dict(sorted(counts.items()))}
+    if sc.name != "postmortem":  # the postmortem's summary keeps its original bytes
+        summary = {"scenario": sc.name, **summary}
     (output / "truth/summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 
 def _add_decoys(
-    days: _DayFiles, rows: list, t: datetime, n_reports: int, noise: np.random.Generator
+    days: _DayFiles,
+    rows: list,
+    t: datetime,
+    n_reports: int,
+    noise: np.random.Generator,
+    versions: Callable[[w.Pool, str, datetime], dict[str, str]],
 ) -> None:
     """Routing rows of requests nobody reported, drawn in proportion to traffic."""
     n = DECOYS_PER_REPORT * max(n_reports, 1)
@@ -529,7 +633,7 @@ def _add_decoys(
     for i in range(n):
         pool, region, model, _, _ = rows[picks[i]]
         ts = t + timedelta(seconds=float(secs[i]))
-        v = w.versions(pool, model, t + timedelta(minutes=30))
+        v = versions(pool, model, t + timedelta(minutes=30))
         days.routing[day].append(
             {
                 "request_id": f"req_{int(ids[i, 0]):016x}{int(ids[i, 1]) & 0xFFFFFFFF:08x}",
@@ -545,9 +649,9 @@ def _add_decoys(
         )
 
 
-def _flush_truth(buf, reports_w, pii_w, symptoms_w) -> None:
+def _flush_truth(buf, reports_w, pii_w, symptoms_w, reports_schema=TRUTH_REPORTS) -> None:
     for key, writer, schema in (
-        ("reports", reports_w, TRUTH_REPORTS),
+        ("reports", reports_w, reports_schema),
         ("pii", pii_w, TRUTH_PII),
         ("symptoms", symptoms_w, TRUTH_SYMPTOMS),
     ):
@@ -599,3 +703,52 @@ def causes_truth() -> dict:
 
 def main_progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def background_rate(pool: w.Pool, region: str, model: str, v: dict[str, str], t: datetime):
+    """Ordinary complaints on every pool; long-context requests are harder (x1.3)."""
+    return w.BACKGROUND_RATE * (
+        w.LONG_POOL_BACKGROUND_FACTOR if pool.context_tier == "long_1m" else 1.0
+    )
+
+
+#: Background complaints on requests served where they should be (every scenario has them).
+BACKGROUND_CAUSE = Cause("background", background_rate, exposure="legit")
+
+
+def _corruption(pool: w.Pool, region: str, model: str, v: dict[str, str], t: datetime):
+    return w.corruption_rate(pool, model, v)
+
+
+def _topk(pool: w.Pool, region: str, model: str, v: dict[str, str], t: datetime):
+    return w.topk_rate(pool, model, v)
+
+
+def misrouted_rate(pool: w.Pool, region: str, model: str, v: dict[str, str], t: datetime):
+    """Complaints per misrouted request (the row's misrouted requests are the exposure)."""
+    return w.MISROUTED_RATE
+
+
+def postmortem(seed: int = 0) -> Scenario:
+    """The incident of ../shared/INCIDENT.md (the world of `pipeline.replay.world`)."""
+    return Scenario(
+        name="postmortem",
+        start=w.START,
+        end=w.END,
+        deploys=w.ALL_DEPLOYS,
+        extra_dimensions=w.EXTRA_DIMENSIONS,
+        base_versions=w.BASE_VERSIONS,
+        causes=(
+            BACKGROUND_CAUSE,
+            Cause("tpu_corruption", _corruption),
+            Cause("topk_sampler", _topk),
+            Cause(
+                "routing_1m",
+                misrouted_rate,
+                exposure="misrouted",
+                session_mean=w.MISROUTED_SESSION_MEAN_REPORTS,
+            ),
+        ),
+        truth=causes_truth(),
+        misrouted_share=w.misrouted_share,
+    )

@@ -293,3 +293,108 @@ PII_RESPONSE_TEMPLATES = (
     ("prose", "I have drafted the letter to «PERSON» at «STREET_ADDRESS»."),
     ("prose", "The invoice lists the card «CREDIT_CARD» and the IBAN «IBAN_CODE»."),
 )
+
+# ---------------------------------------------------------------------------------------
+# Text styles of the scenarios beyond the postmortem (pipeline/replay/scenarios.py)
+# ---------------------------------------------------------------------------------------
+COMMENTS_EN.update(
+    {
+        # A numerical kernel bug: degenerate loops and answers that stop.
+        "kernel_degenerate": (
+            "it started repeating the same sentence over and over",
+            "the answer just stops in the middle of a sentence",
+            "it got stuck in a loop printing the same line",
+            "response cut off halfway through the code",
+            "the output loops forever and never finishes",
+            "half the answer is the same phrase repeated",
+            "it stopped mid word, had to ask again",
+            "endless repetition at the end of the reply",
+        ),
+        # A frontend release: complaints about the app, not the answers.
+        "ui_wave": (
+            "the send button doesn't do anything",
+            "the page froze when I scrolled up",
+            "copy button copies the wrong code block",
+            "my conversation history disappeared from the sidebar",
+            "the new layout hides the stop button",
+            "can't attach files anymore",
+            "typing in the input box lags badly since today",
+            "the chat window keeps jumping to the top",
+            "dark mode is broken, white text on white",
+        ),
+        # A KV-cache layout bug: answers mix up or lose parts of a long prompt.
+        "kv_garbled": (
+            "it mixed up two of my files",
+            "the code it wrote uses variables from a different file",
+            "it quoted parts of my prompt in the wrong place",
+            "it lost part of the code I pasted and the result doesn't compile",
+            "a token is missing from the code it gave back",
+            "the answer merges two unrelated functions from my repo",
+            "it referenced a class that only exists in another file I pasted",
+        ),
+        # A sampler bug users only describe as "worse", sometimes with an odd word.
+        "vague_worse": (
+            "it got worse",
+            "the answers got worse this week",
+            "quality went down, something is off",
+            "it's worse than it used to be",
+            "feels dumber than yesterday",
+            "it got worse, some words in the answer make no sense",
+            "a random word in the middle of the reply",
+            "answers feel off today",
+            "not as good as before",
+        ),
+    }
+)
+_INTL_STYLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "ja": {
+        "kernel_degenerate": ("同じ文を何度も繰り返しています。", "回答が途中で止まりました。"),
+        "ui_wave": ("送信ボタンが反応しません。",),
+        "kv_garbled": ("二つのファイルの内容が混ざっています。",),
+        "vague_worse": ("前より悪くなりました。",),
+    },
+    "zh": {
+        "kernel_degenerate": ("它一直重复同一句话。", "回答在句子中间就断了。"),
+        "ui_wave": ("发送按钮没有反应。",),
+        "kv_garbled": ("它把我的两个文件混在一起了。",),
+        "vague_worse": ("变差了。",),
+    },
+    "es": {
+        "kernel_degenerate": ("repite la misma frase una y otra vez",),
+        "ui_wave": ("el botón de enviar no hace nada",),
+        "kv_garbled": ("mezcló dos de mis archivos",),
+        "vague_worse": ("ha empeorado",),
+    },
+    "de": {
+        "kernel_degenerate": ("wiederholt denselben Satz immer wieder",),
+        "ui_wave": ("der Senden-Knopf reagiert nicht",),
+        "kv_garbled": ("hat zwei meiner Dateien vermischt",),
+        "vague_worse": ("es ist schlechter geworden",),
+    },
+    "fr": {
+        "kernel_degenerate": ("il répète la même phrase en boucle",),
+        "ui_wave": ("le bouton envoyer ne fait rien",),
+        "kv_garbled": ("il a mélangé deux de mes fichiers",),
+        "vague_worse": ("c'est devenu moins bon",),
+    },
+    "pt": {
+        "kernel_degenerate": ("repete a mesma frase sem parar",),
+        "ui_wave": ("o botão de enviar não funciona",),
+        "kv_garbled": ("misturou dois dos meus arquivos",),
+        "vague_worse": ("ficou pior",),
+    },
+    "ru": {
+        "kernel_degenerate": ("повторяет одно и то же предложение снова и снова",),
+        "ui_wave": ("кнопка отправки не работает",),
+        "kv_garbled": ("он перепутал два моих файла",),
+        "vague_worse": ("стало хуже",),
+    },
+    "ko": {
+        "kernel_degenerate": ("같은 문장을 계속 반복해요.",),
+        "ui_wave": ("전송 버튼이 작동하지 않아요.",),
+        "kv_garbled": ("두 파일의 내용을 섞어 버렸어요.",),
+        "vague_worse": ("예전보다 나빠졌어요.",),
+    },
+}
+for _lang, _styles in _INTL_STYLES.items():
+    COMMENTS_INTL[_lang].update(_styles)

@@ -125,6 +125,12 @@ def _response(rng: random.Random, cause: str, lang: str, pii_in_response: bool) 
         damage = "code" if (snippet and rng.random() < 0.5) else "prose_script"
     elif cause == "topk_sampler":
         damage = rng.choice(("odd_word", "odd_word", "dropped_word", "code_drop", "repeat"))
+    elif cause == "kernel_degenerate":
+        damage = rng.choice(("repeat", "repeat", "truncate"))
+    elif cause == "kv_garbled":
+        damage = rng.choice(("code_drop", "code_drop", "dropped_word", None))
+    elif cause == "vague_worse":  # odd words only: no symptom the detectors know
+        damage = rng.choice(("odd_word", "odd_word", "odd_word", None, None))
     elif cause == "background":
         r = rng.random()
         damage = (

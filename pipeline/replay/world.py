@@ -416,12 +416,28 @@ def versions(pool: Pool, model: str, t: datetime) -> dict[str, str]:
     A change takes effect at its ``finished_at`` (rolling deploys finish before they serve
     everything); a rollback restores the base value of its column.
     """
-    current = {
-        "deploy_id": "rel-initial",
-        "runtime_config": BASE_CONFIG,
-        "sampler_build": BASE_SAMPLER,
-    }
-    for d in ALL_DEPLOYS:
+    return versions_at(ALL_DEPLOYS, BASE_VERSIONS, pool, model, t)
+
+
+#: What answered before any change of the replay's log (release, config, sampler build).
+BASE_VERSIONS = {
+    "deploy_id": "rel-initial",
+    "runtime_config": BASE_CONFIG,
+    "sampler_build": BASE_SAMPLER,
+}
+
+
+def versions_at(
+    deploys: tuple[Deploy, ...], base: dict[str, str], pool: Pool, model: str, t: datetime
+) -> dict[str, str]:
+    """The version columns (``base``'s keys) that answered on ``pool``/``model`` at ``t``.
+
+    ``deploys`` in order of start; a change takes effect at its ``finished_at``; a rollback
+    restores ``base``'s value of its column when the value it undoes is the current one.
+    Every scenario of the replay shares this rule, whatever its version columns.
+    """
+    current = dict(base)
+    for d in deploys:
         if d.column is None or not _in_scope(d, pool, model):
             continue
         effective = d.finished_at or d.started_at
@@ -429,7 +445,7 @@ def versions(pool: Pool, model: str, t: datetime) -> dict[str, str]:
             continue
         if d.rollback_of is not None:
             if current[d.column] == d.rollback_of:
-                current[d.column] = BASE_CONFIG if d.column == "runtime_config" else BASE_SAMPLER
+                current[d.column] = base[d.column]
         else:
             current[d.column] = d.deploy_id
     return current
