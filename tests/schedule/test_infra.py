@@ -1,8 +1,10 @@
 """infra/: the DAG, manifests, container and runner options reference the real entry point.
 
-Airflow, Kubernetes and Docker are not installed here: the DAG is checked with Python's ast,
-the manifests with PyYAML, the Dockerfile by its instructions, and the runner option files
-by parsing them with the real `triage` command line.
+These checks need no tool beyond the project's: the DAG is read with Python's ast, the
+manifests with PyYAML, the Dockerfile by its instructions, and the runner option files are
+parsed with the real `triage` command line. The real tools (Airflow 2 and 3, kubernetes-validate,
+External Secrets' models, Beam's option classes, hadolint, shellcheck) run in tests/infra/
+under `make infra-check`.
 """
 
 from __future__ import annotations
@@ -59,7 +61,10 @@ def test_dag_parses_and_launches_triage_schedule_and_triage_run_on_dataflow():
     assert set(ops) == {"triage_schedule", "triage_run"}
     args = _arguments(tree, ops["triage_schedule"])
     assert args[0] == "schedule"
-    assert args[args.index("--date") + 1] == "{{ ds }}"
+    # The day that ended: the run's data interval, never `ds` (Airflow 3's cron timetable
+    # stamps a run with its start, the day that has just begun).
+    assert args[args.index("--date") + 1] == "{{ day_that_ended(dag_run) }}"
+    assert not any("{{ ds" in a or "logical_date" in a for a in args)
     assert "@/etc/triage/runners/dataflow.args" in args
     assert any(a.startswith("--beam-arg=--temp_location=gs://") for a in args)
     incident = _arguments(tree, ops["triage_run"])
@@ -79,11 +84,12 @@ def test_dag_options_are_accepted_by_the_real_cli():
             "@" + str(runners / Path(a[1:]).name) if a.startswith("@") else a
             for a in _arguments(tree, call)
         ]
+        values = {"--date": "2025-08-27", "--since": "2025-08-27T00:00:00Z"}
+        values["--until"] = "2025-08-27T06:00:00Z"
         args = [
-            "2025-08-27T00:00:00Z" if a.startswith("{{ (dag_run") or "strftime" in a else a
-            for a in args
+            values[args[i - 1]] if "{{" in a and args[i - 1] in values else a
+            for i, a in enumerate(args)
         ]
-        args = ["2025-08-27" if a == "{{ ds }}" else a for a in args]
         ns = parser.parse_args(args)
         assert ns.command == args[0]
         assert ns.runner == "DataflowRunner", task
@@ -107,7 +113,13 @@ def test_dag_takes_the_key_from_a_secret_never_from_a_file_or_variable():
             k.arg is None and getattr(k.value, "id", "") == "POD_DEFAULTS" for k in call.keywords
         )
     assert "pseudonym_key }}" not in text and "var.value.triage_pseudonym" not in text
-    assert "env_vars" not in text  # the key must not travel as a rendered env var
+    # The only rendered environment variable is the *name* of the key's Secret Manager
+    # version, for the Dataflow workers; the key itself never travels as a rendered value.
+    assert "env_vars=KEY_SECRET_NAME" in text
+    assert _constants(tree)["KEY_SECRET_NAME"] == {
+        "TRIAGE_KEY_SECRET": "{{ var.value.triage_key_secret }}"
+    }
+    assert text.count("env_vars") == 1
 
 
 def _yaml_docs() -> dict[str, list[dict]]:
@@ -171,10 +183,10 @@ def test_cronjob_runs_triage_schedule_once_at_a_time_with_the_flink_options():
 
 def _stages(text: str) -> list[list[tuple[str, str]]]:
     stages: list[list[tuple[str, str]]] = []
+    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("#")]
+    text = "\n".join(lines).replace("\\\n", " ")  # join continuation lines
     for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
         op, _, rest = line.partition(" ")
         if op.upper() == "FROM":
             stages.append([])
@@ -191,7 +203,7 @@ def test_dockerfile_default_stage_entrypoint_is_triage():
     ]
     assert "CMD" in final
     worker = [dict(s) for s in stages if "AS worker" in s[0][1]]
-    assert worker and "worker-entrypoint.sh" in worker[0]["ENTRYPOINT"]
+    assert worker and worker[0]["ENTRYPOINT"] == '["/opt/apache/beam/boot"]'
     text = (INFRA / "Dockerfile").read_text()
     assert "COPY infra/runners /etc/triage/runners" in text
     assert KEY_ENV not in text  # the key is never baked into an image
@@ -213,3 +225,14 @@ def test_no_key_material_in_infra():
         if path.is_file():
             text = path.read_text(errors="replace")
             assert not re.search(rf"{KEY_ENV}\s*[=:]\s*['\"]?[A-Za-z0-9+/]{{16,}}", text), path.name
+
+
+def test_dockerfile_builds_the_static_embedding_table_into_the_image():
+    """Built once at image build, as root, before the runtime user: workers only read it."""
+    (base,) = [s for s in _stages((INFRA / "Dockerfile").read_text()) if "AS base" in s[0][1]]
+    ops = [op for op, _ in base]
+    env = " ".join(rest for op, rest in base if op == "ENV")
+    assert "TRIAGE_MODEL_CACHE=/opt/triage/models" in env
+    builds = [i for i, (op, rest) in enumerate(base) if op == "RUN" and "cached_static_dir" in rest]
+    installs = [i for i, (op, rest) in enumerate(base) if op == "RUN" and "pip install ." in rest]
+    assert len(builds) == 1 and installs and installs[0] < builds[0] < ops.index("USER")
