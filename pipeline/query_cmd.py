@@ -263,7 +263,7 @@ def query(
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipeline.cli import CliError
+    from pipeline.errors import CliError
 
     sql = args.sql
     if sql == "-":

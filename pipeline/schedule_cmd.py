@@ -34,7 +34,7 @@ def _line(r) -> str:
 def _schedule(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from pipeline import schedule
-    from pipeline.cli import CliError
+    from pipeline.errors import CliError
     from pipeline.extract import TriageError
     from pipeline.locations import as_location
     from pipeline.lock import EX_TEMPFAIL, RunLocked
