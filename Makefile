@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := demo
 DEMO_SCALE ?= 0.25
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,9 @@ format: $(STAMP)
 
 bench: $(STAMP)  ## benchmarks; results land in bench/results/
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+mutation: $(STAMP)  ## mutation testing of the privacy and statistics core (slow, not in CI; docs/testing.md)
+	nice -n 10 $(BIN)/python bench/mutation.py
 
 clean:
 	rm -rf $(DEMO) .pytest_cache .ruff_cache
