@@ -245,15 +245,194 @@ def _epoch_hours(ts) -> float:
 def _to_table(rows: Sequence[dict]) -> pa.Table:
     if not rows:
         return SUSPECTS_SCHEMA.empty_table()
-    cols = {f.name: [r[f.name] for r in rows] for f in SUSPECTS_SCHEMA}
-    cols["onset"] = pa.array(cols["onset"], pa.int64()).cast(pa.timestamp("us", tz="UTC"))
-    cols["started_at"] = pa.array(cols["started_at"]).cast(pa.timestamp("us", tz="UTC"))
-    return pa.table(
-        {
-            f.name: pa.array(cols[f.name], f.type)
-            if not isinstance(cols[f.name], pa.Array)
-            else cols[f.name]
-            for f in SUSPECTS_SCHEMA
-        },  # fmt: skip
-        schema=SUSPECTS_SCHEMA,
-    )
+    cols = {}
+    for f in SUSPECTS_SCHEMA:
+        vals = [r.get(f.name) for r in rows]
+        if pa.types.is_timestamp(f.type):
+            if all(v is None or isinstance(v, int) for v in vals):
+                cols[f.name] = pa.array(vals, pa.int64()).cast(f.type)
+            else:
+                cols[f.name] = pa.array(vals).cast(f.type)
+        else:
+            cols[f.name] = pa.array(vals, f.type)
+    return pa.table(cols, schema=SUSPECTS_SCHEMA)
+
+
+def finding_suspects(
+    findings: Sequence,
+    data,
+    deploys: pa.Table,
+    *,
+    window_hours: float = 72.0,
+    lead_slack_hours: float = 1.0,
+    rollback_window_hours: float = 24.0,
+    rollback_bonus: float = 1.0,
+    version_evidence: float = 2.0,
+    scope_evidence: float = 1.0,
+    cover_evidence: float = 0.5,
+    unscoped_evidence: float = 0.1,
+    cover_share: float = 0.9,
+    conflict_share: float = 0.1,
+    max_suspects: int = 5,
+) -> pa.Table:
+    """Deploys matched to each finding by what they changed, then by timing.
+
+    Args:
+        findings: `joins.findings.Finding` objects with ``onset_hour``, ``change_hours`` and
+            ``end_hour`` set (`joins.findings.describe_series`) and ``members`` (rows of
+            ``data``).
+        data: the `joins.findings.ReportData` the findings' members index.
+        deploys: DEPLOYS rows (schemas.DEPLOYS).
+
+    For each finding and deploy (rollbacks are never suspects):
+
+    - evidence, what it changed: ``version_evidence`` when its id is one of the finding's
+      values (version columns such as deploy_id, runtime_config, sampler_build carry deploy
+      ids: it introduced that value); ``scope_evidence`` per scope field (platform,
+      hardware, server_pool, model) equal to the finding's value of that dimension; and
+      ``cover_evidence`` when its scope sits over the finding: at least ``cover_share`` of
+      the finding's reports fall inside its scope. A scoped deploy covering fewer than
+      ``conflict_share`` of them cannot have caused them and is dropped (unless its id is
+      the value). An unscoped deploy, or one matching nothing, gets ``unscoped_evidence``.
+    - time: it must start at most ``window_hours`` before an upward change point of the
+      finding's series (``lead_slack_hours`` after allowed: hours are floored), factor 1 -
+      lag / (2 window); step 1 at the onset, 0.5 at a later rise. A deploy that introduced
+      the value but lines up with no change point is listed at factor 0.25, its onset the
+      finding's first report after it started.
+    - rollback: x (1 + ``rollback_bonus``) when "Rollback of <its id>" started within
+      ``rollback_window_hours`` of the finding's end (half of it for a rollback without an
+      id whose scope does not contradict the deploy's).
+
+    Returns:
+        SUSPECTS rows with ``finding_id``, ``match`` (version / scope / covers / none), the
+        finding's ``end``, ``rollback_id`` and ``rollback_at``; the best ``max_suspects`` per
+        finding, one row per deploy id, sorted by finding then score descending.
+    """
+    deps = [d for d in deploys.to_pylist() if d.get("deploy_id") and d.get("started_at")]
+    rollbacks = _rollbacks(deps)
+    rb_ids = {id(r) for _, r in rollbacks}
+    for d in deps:
+        d["_h"] = _epoch_hours(d["started_at"])
+    rows: list[dict] = []
+    for f in findings:
+        if f.onset_hour is None or len(f.members) == 0:
+            continue
+        parts = dict(f.parts)
+        ups = f.change_hours or [f.onset_hour]
+        member_hours = np.sort(data.hour[f.members])
+        scope_vals = {fld: data.codes[fld][f.members] for fld in SCOPE_FIELDS if fld in data.codes}
+        best: dict[str, dict] = {}
+        for dep in deps:
+            if id(dep) in rb_ids:
+                continue
+            ev, why, match, drop = _finding_evidence(
+                dep, f, parts, scope_vals, data, version_evidence, scope_evidence,
+                cover_evidence, unscoped_evidence, cover_share, conflict_share,
+            )  # fmt: skip
+            if drop:
+                continue
+            rb, rb_why, rb_dep = _finding_rollback(
+                dep, rollbacks, f.end_hour, rollback_window_hours
+            )
+            cands = []
+            for i, up in enumerate(ups):
+                lag = up - dep["_h"]
+                if -lead_slack_hours <= lag <= window_hours:
+                    tf = 1.0 - max(lag, 0.0) / (2.0 * window_hours)
+                    step = 1.0 if i == 0 else 0.5
+                    where = "onset" if i == 0 else "a rise"
+                    cands.append((ev * tf * step, up, f"started {lag:.1f} h before {where}"))
+            if not cands and match == "version":
+                after = member_hours[member_hours >= np.floor(dep["_h"])]
+                if len(after):
+                    first = int(after[0])
+                    cands.append(
+                        (ev * 0.25, first, "no change point of the finding's rate lines up with "
+                         f"its start; first report {first - dep['_h']:.1f} h after it started")
+                    )  # fmt: skip
+            if not cands:
+                continue
+            score, onset_h, when = max(cands, key=lambda c: (c[0], -c[1]))
+            score *= 1.0 + rollback_bonus * rb
+            if dep["deploy_id"] in best and best[dep["deploy_id"]]["score"] >= score:
+                continue
+            best[dep["deploy_id"]] = {
+                "cluster_id": f.cluster_id,
+                "finding_id": f.id,
+                "deploy_id": dep["deploy_id"],
+                "started_at": dep["started_at"],
+                "onset": int(onset_h) * HOUR_US,
+                "score": score,
+                "reason": "; ".join([*why, when] + ([rb_why] if rb_why else [])),
+                "match": match,
+                "end": None if f.end_hour is None else int(f.end_hour) * HOUR_US,
+                "rollback_id": rb_dep["deploy_id"] if rb_dep else None,
+                "rollback_at": rb_dep["started_at"] if rb_dep else None,
+            }
+        ranked = sorted(best.values(), key=lambda r: (-r["score"], r["deploy_id"]))
+        if ranked:
+            f.deploy_id = ranked[0]["deploy_id"]
+        rows += ranked[:max_suspects]
+    return _to_table(rows)
+
+
+def _finding_evidence(
+    dep, f, parts, scope_vals, data, version_ev, scope_ev, cover_ev, unscoped_ev, cover_share,
+    conflict_share,
+) -> tuple[float, list[str], str, bool]:  # fmt: skip
+    """(evidence, reasons, match kind, drop) of one deploy for one finding."""
+    ev, why, match = 0.0, [], "none"
+    version = dep["deploy_id"] in parts.values()
+    if version:
+        dim = next(d for d, v in parts.items() if v == dep["deploy_id"])
+        ev += version_ev
+        why.append(f"its new version is the finding's {dim}")
+        match = "version"
+    scoped = [fld for fld in SCOPE_FIELDS if dep.get(fld) is not None]
+    for fld in scoped:
+        if parts.get(fld) == dep[fld]:
+            ev += scope_ev
+            why.append(f"its scope {fld}={dep[fld]} is the finding's value")
+            match = "version" if version else "scope"
+    known = [fld for fld in scoped if fld in scope_vals]
+    if known:
+        inside = np.ones(len(f.members), dtype=bool)
+        joined = np.ones(len(f.members), dtype=bool)
+        for fld in known:
+            vocab = data.vocab[fld]
+            code = vocab.index(dep[fld]) if dep[fld] in vocab else -2
+            inside &= scope_vals[fld] == code
+            joined &= scope_vals[fld] >= 0
+        n = int(joined.sum())
+        cover = float((inside & joined).sum() / n) if n else None
+        if cover is not None:
+            if cover < conflict_share and not version:
+                return 0.0, [], "none", True
+            if cover >= cover_share:
+                ev += cover_ev
+                why.append(f"its scope covers {cover:.0%} of the finding's reports")
+                if match == "none":
+                    match = "covers"
+    if ev == 0.0:
+        ev = unscoped_ev
+        why.append("unscoped" if not scoped else "its scope covers part of the finding")
+    return ev, why, match, False
+
+
+def _finding_rollback(dep, rollbacks, end_h, window) -> tuple[float, str | None, dict | None]:
+    """(factor, reason, rollback record) for a rollback near the finding's end."""
+    if end_h is None:
+        return 0.0, None, None
+    best: tuple[float, str | None, dict | None] = (0.0, None, None)
+    for target, rb in rollbacks:
+        gap = abs(_epoch_hours(rb["started_at"]) - end_h)
+        if gap > window:
+            continue
+        if target == dep["deploy_id"]:
+            return 1.0, f"rolled back {gap:.1f} h from the finding's end", rb
+        compatible = all(
+            rb.get(f) is None or dep.get(f) is None or rb.get(f) == dep.get(f) for f in SCOPE_FIELDS
+        )
+        if target is None and compatible and best[0] < 0.5:
+            best = (0.5, f"a rollback in its scope {gap:.1f} h from the finding's end", rb)
+    return best

@@ -63,8 +63,11 @@ def build_tables(
     min_users: int = 5,
     previous_first_seen: dict | None = None,
 ) -> dict[str, pa.Table]:
-    """reports, clusters, attributions, suspects and cluster_timeseries for one run."""
-    from joins import attribute, cluster_timeseries, sticky_concentration, suspect_deploys
+    """reports, clusters, attributions, findings (with their series), suspects and
+    cluster_timeseries for one run. Findings and suspects only for published clusters; a
+    run-wide finding counts reports of published clusters only and has at least K users."""
+    from joins import attribute, cluster_timeseries, sticky_concentration
+    from joins.causes import find_causes
 
     records = sorted(records, key=lambda r: r["report_id"])
     users: dict[str, set] = defaultdict(set)
@@ -103,7 +106,18 @@ def build_tables(
     attributions = attribute(subset, traffic, dimensions=dimensions, min_users=2)
     timeseries = cluster_timeseries(subset, traffic)
     deploys_table = pa.Table.from_pylist(deploys, schema=schemas.DEPLOYS)
-    suspects = suspect_deploys(timeseries, attributions, deploys_table)
+    published_mask = pa.array([r["cluster_id"] in published for r in records], pa.bool_())
+    causes = find_causes(
+        subset,
+        reports.filter(published_mask),
+        traffic,
+        deploys_table,
+        dimensions=dimensions,
+        attributions=attributions,
+        timeseries=timeseries,
+        min_users=min_users,
+    )
+    attributions, suspects = causes["attributions"], causes["suspects"]
     sticky = {row["cluster_id"]: row for row in sticky_concentration(reports).to_pylist()}
 
     cluster_rows = []
@@ -137,5 +151,9 @@ def build_tables(
         "clusters": pa.Table.from_pylist(cluster_rows, schema=schemas.CLUSTERS),
         "attributions": schemas.conform(attributions, schemas.ATTRIBUTIONS),
         "suspects": schemas.conform(suspects, schemas.SUSPECTS),
+        "findings": schemas.conform(causes["findings"], schemas.FINDINGS),
+        "finding_timeseries": schemas.conform(
+            causes["finding_timeseries"], schemas.FINDING_TIMESERIES
+        ),
         "cluster_timeseries": schemas.conform(timeseries, schemas.CLUSTER_TIMESERIES),
     }

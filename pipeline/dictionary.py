@@ -134,7 +134,12 @@ TABLES: dict[str, Table] = {
             "q_value": C(
                 "p-value after Benjamini-Hochberg over every row of the run", "probability"
             ),
-            "rank": C("1 = strongest explanation of the cluster", "rank"),
+            "rank": C(
+                "1 = strongest explanation of the cluster: its findings first (in the order "
+                "accepted), then the other rows by score, then rows that only restate a "
+                "finding (findings.folded)",
+                "rank",
+            ),
             "baseline": C(
                 "'traffic' (share of traffic) or 'reports' (share among other clusters' "
                 "reports, where traffic lacks the dimension)"
@@ -142,21 +147,104 @@ TABLES: dict[str, Table] = {
         },
     ),
     "suspects": Table(
-        "one deploy whose start lines up with a published cluster's onset",
+        "one deploy scored as the cause of a finding (finding_id set) or, for a published "
+        "cluster without a finding, of the cluster's own rise (finding_id null)",
         _NO_RAW + "; rows for unpublished clusters",
         {
-            "cluster_id": C("cluster id"),
+            "cluster_id": C("cluster id; null for a suspect of a run-wide finding"),
             "deploy_id": C("change-log id of the deploy"),
             "started_at": C("when the deploy started", "UTC timestamp"),
             "onset": C(
-                "the change point of the cluster's hourly rate it lines up with", "UTC hour"
+                "the change point of the finding's (or cluster's) hourly rate it lines up with",
+                "UTC hour",
             ),
             "score": C(
                 "evidence x timing x step x (1 + rollback): higher is more likely; "
                 "comparable within a run",
                 "score",
             ),
-            "reason": C("the evidence in words (scope matches, lead time, rollback)"),
+            "reason": C("the evidence in words (what it changed, lead time, rollback)"),
+            "finding_id": C(
+                "the finding it is a suspect of (findings.finding_id); null: "
+                "scored on the cluster's series"
+            ),
+            "match": C(
+                "what it changed that matches the finding: 'version' (it introduced the "
+                "finding's value), 'scope' (its scope field is the value), 'covers' (its "
+                "scope holds at least 90% of the finding's reports) or 'none'"
+            ),
+            "end": C("end of the finding's elevated period (null: still elevated)", "UTC hour"),
+            "rollback_id": C("change-log id of the rollback of this deploy near that end"),
+            "rollback_at": C("when that rollback started", "UTC timestamp"),
+        },
+    ),
+    "findings": Table(
+        "one accepted cause: of a published cluster (explaining away: each explains reports "
+        "the ones before it leave unexplained) or run-wide (cluster_id null: a change in the "
+        "complaint rate per request of a value over all published reports)",
+        _NO_RAW + "; rows for unpublished clusters; run-wide findings of fewer than K users",
+        {
+            "finding_id": C("stable id of (cluster or run-wide, symptom, dimension, value)"),
+            "cluster_id": C("cluster id; null for a run-wide (emerging) finding"),
+            "rank": C(
+                "order accepted within its cluster (1 first); for run-wide findings, by score",
+                "rank",
+            ),
+            "kind": C("'cluster' or 'emerging' (run-wide)"),
+            "symptom": C("run-wide findings: the symptom whose reports were tested; null = all"),
+            "dimension": C("routing dimension, or several joined by ' & ' for a combination"),
+            "value": C("its value, parts joined by ' & ' in the same order"),
+            "onset": C(
+                "cluster: first upward change point of its rate; run-wide: the change the "
+                "test found (or the start of a new value's traffic)",
+                "UTC hour",
+            ),
+            "end": C("end of its elevated period (null: still elevated)", "UTC hour"),
+            "reports": C(
+                "reports it explains (cluster: on the residual when accepted; run-wide: from "
+                "the onset on)",
+                "reports",
+            ),
+            "users": C("distinct users among them", "users"),
+            "expected": C(
+                "reports traffic predicts (cluster: the value's share of traffic over the "
+                "residual's hours; run-wide: the rate per request before the change)",
+                "reports",
+            ),
+            "lift": C("reports / expected", "ratio"),
+            "p_value": C(
+                "cluster: binomial test in users and reports on the residual; run-wide: "
+                "likelihood-ratio change-point test (Bonferroni over split points)",
+                "probability",
+            ),
+            "q_value": C(
+                "Benjamini-Hochberg over every test of its search (cluster or run-wide)",
+                "probability",
+            ),
+            "score": C(
+                "cluster: coverage x log lift on the residual; run-wide: excess x log lift",
+                "score",
+            ),
+            "deploy_id": C("its best suspect deploy (suspects with this finding_id), or null"),
+            "clusters": C(
+                "run-wide: published clusters its reports fall in, most first; cluster: empty"
+            ),
+            "folded": C("attributions rows that only restate it ('dimension=value'), ranked last"),
+        },
+    ),
+    "finding_timeseries": Table(
+        "one (finding, hour) over the run's span: the reports it explains and its value's requests",
+        _NO_RAW + "; rows for unpublished clusters",
+        {
+            "finding_id": C("findings.finding_id"),
+            "hour": C("submission hour", "UTC hour"),
+            "reports": C("the finding's reports in that hour", "reports"),
+            "requests": C(
+                "requests served with the finding's value (all traffic if traffic lacks the "
+                "dimension); null without traffic",
+                "requests",
+            ),
+            "rate_per_million": C("reports / requests x 1e6", "reports per 1M requests"),
         },
     ),
     "cluster_timeseries": Table(

@@ -177,12 +177,52 @@ ATTRIBUTIONS = pa.schema(
 
 SUSPECTS = pa.schema(
     [
-        pa.field("cluster_id", pa.string(), nullable=False),
+        pa.field("cluster_id", pa.string()),  # null: a suspect of a run-wide finding
         pa.field("deploy_id", pa.string(), nullable=False),
         pa.field("started_at", UTC_TS, nullable=False),
         pa.field("onset", UTC_TS, nullable=False),
         pa.field("score", pa.float64(), nullable=False),
         pa.field("reason", pa.string()),
+        pa.field("finding_id", pa.string()),  # null: scored against the cluster's own series
+        pa.field("match", pa.string()),
+        pa.field("end", UTC_TS),
+        pa.field("rollback_id", pa.string()),
+        pa.field("rollback_at", UTC_TS),
+    ]
+)
+
+#: One accepted cause: per cluster (explaining away) or run-wide (cluster_id null: emerging).
+FINDINGS = pa.schema(
+    [
+        pa.field("finding_id", pa.string(), nullable=False),
+        pa.field("cluster_id", pa.string()),
+        pa.field("rank", pa.int64(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("symptom", pa.string()),
+        pa.field("dimension", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=False),
+        pa.field("onset", UTC_TS),
+        pa.field("end", UTC_TS),
+        pa.field("reports", pa.int64(), nullable=False),
+        pa.field("users", pa.int64(), nullable=False),
+        pa.field("expected", pa.float64(), nullable=False),
+        pa.field("lift", pa.float64(), nullable=False),
+        pa.field("p_value", pa.float64(), nullable=False),
+        pa.field("q_value", pa.float64(), nullable=False),
+        pa.field("score", pa.float64(), nullable=False),
+        pa.field("deploy_id", pa.string()),
+        pa.field("clusters", STRINGS, nullable=False),
+        pa.field("folded", STRINGS, nullable=False),
+    ]
+)
+
+FINDING_TIMESERIES = pa.schema(
+    [
+        pa.field("finding_id", pa.string(), nullable=False),
+        pa.field("hour", UTC_TS, nullable=False),
+        pa.field("reports", pa.int64(), nullable=False),
+        pa.field("requests", pa.int64()),
+        pa.field("rate_per_million", pa.float64()),
     ]
 )
 
@@ -246,6 +286,8 @@ EXTRACT_TABLES: dict[str, pa.Schema] = {
     "clusters": CLUSTERS,
     "attributions": ATTRIBUTIONS,
     "suspects": SUSPECTS,
+    "findings": FINDINGS,
+    "finding_timeseries": FINDING_TIMESERIES,
     "cluster_timeseries": CLUSTER_TIMESERIES,
     "quarantine": QUARANTINE,
     "traffic_hourly": TRAFFIC_HOURLY,

@@ -86,10 +86,18 @@ def _cluster_causes(_: ViewContext) -> str:
 
 
 def _cluster_top_suspect(_: ViewContext) -> str:
+    # The rank-1 finding's best suspect when the cluster has findings, else the best suspect
+    # scored on the cluster's own series.
     return """
-        select cluster_id, arg_max(deploy_id, score) as deploy_id, max(score) as score,
-               arg_max(onset, score) as onset, arg_max(started_at, score) as started_at
-        from suspects group by cluster_id"""
+        select cluster_id, deploy_id, score, onset, started_at
+        from (
+            select s.cluster_id, s.deploy_id, s.score, s.onset, s.started_at,
+                   row_number() over (partition by s.cluster_id
+                                      order by coalesce(f.rank, 1000000), s.score desc,
+                                               s.deploy_id) as k
+            from suspects s left join findings f using (finding_id)
+            where s.cluster_id is not null)
+        where k = 1"""
 
 
 def _cluster_suspects(_: ViewContext) -> str:
@@ -315,10 +323,11 @@ VIEW_DEFS: tuple[View, ...] = (
     ),
     View(
         "cluster_top_suspect",
-        "The best-scored suspect deploy of each cluster that has suspects.",
+        "The suspect deploy of each cluster that has suspects: the best of its rank-1 "
+        "finding's, or the best scored on the cluster's own series when it has no finding.",
         {
             "cluster_id": Column("cluster id"),
-            "deploy_id": Column("the suspect deploy with the highest score"),
+            "deploy_id": Column("the suspect deploy"),
             "score": Column("its score (see suspects.score)", "score"),
             "onset": Column("the cluster's onset used for the match", "UTC hour"),
             "started_at": Column("when that deploy started", "UTC timestamp"),

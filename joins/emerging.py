@@ -1,0 +1,454 @@
+"""Emerging findings over all reports: a change in the complaint rate per request of a value.
+
+Text clusters need not isolate a bug (its users may write like everyone else). Over all
+(published) reports, and again over the reports of each symptom, for every dimension value
+and promising pair of values:
+
+- y[h] = its reports in hour h (and user-equivalents, each report weighing 1 / that user's
+  reports in the slice); n[h] = its requests in hour h (traffic).
+- e[h] = n[h] * r[h], r = the complaint rate per request of all the dimension's traffic
+  (reports and requests each summed over a centred window of ``smooth_hours`` so sparse hours
+  do not make the baseline jump; the value's own reports included, which makes the test
+  conservative; an accepted finding's reports and requests leave it from its onset on).
+  Under "nothing changed", y ~ Poisson(lambda e) with one lambda (the value's relative risk)
+  over the whole run, whatever traffic does hour by hour.
+- Likelihood-ratio test of one upward step of lambda (the best split, `best_rise`); its
+  p-value is Bonferroni-bounded over the split points tried: p = min(1, S * P(chi2_1 >= 2
+  LLR) / 2), and must also hold for "from the split on, more than the traffic's rate
+  predicts" (lambda > 1; the larger p is kept: a deficit before a normal rate is no change).
+  A value whose traffic starts inside the run (a new release, config, build) is
+  tested against lambda = 1 from its start (it complains more than the rest since it
+  appeared). p = max(p_reports, p_users): one sticky user cannot make a change.
+- onset = the split hour; ``reports``/``users`` = its reports from the onset on; ``expected``
+  = max(lambda_before, 1) * e over those hours (lambda_before shrunk towards the run's by
+  ``prior_reports``; 1, or its parts' worst rate for a combination, for a new value);
+  ``lift`` = reports / expected; score = (reports - expected) * ln lift (excess x surprise),
+  the smaller in users and in reports.
+- Pairs (iDice pruning): from the values with lift > 1 (best few per dimension, even when
+  not significant alone), cross-dimension pairs with at least ``min_reports`` reports and
+  ``min_users`` users (impact), a lift beating each part's by ``combo_margin`` (isolation),
+  tested the same way (change in time).
+- Explaining away, as per cluster (`joins.explain`): Benjamini-Hochberg over each step's
+  tests, accept the best score among q <= alpha, lift >= min_lift, users >= min_users,
+  remove its reports, repeat. Every test of every step and slice is one BH family; findings
+  above alpha are dropped. A symptom's finding naming the same value as an all-reports one is
+  not repeated.
+
+Each finding lists the clusters its reports fall in (``clusters``, most reports first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from scipy import stats
+
+from joins.findings import Finding, ReportData, TrafficIndex, best_rise, poisson_ll
+from joins.stats import benjamini_hochberg
+
+
+@dataclass
+class _ECand:
+    dims: tuple[str, ...]
+    key: int
+    tau: int  # span index of the onset
+    reports: int
+    users: int
+    expected: float
+    lift: float
+    p_value: float
+    score: float
+    new: bool
+    members: np.ndarray  # rows (positions) with the value from the onset on
+    series: np.ndarray  # rows with the value, all hours
+
+
+def _window_sum(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving sum over ``width`` hours along axis 0 (cumsum; order-fixed)."""
+    H = x.shape[0]
+    c = np.concatenate([np.zeros((1, *x.shape[1:])), np.cumsum(x, 0)], 0)
+    half = width // 2
+    lo = np.clip(np.arange(H) - half, 0, H)
+    hi = np.clip(np.arange(H) + half + 1, 0, H)
+    return c[hi] - c[lo]
+
+
+def _chi2_half(llr: np.ndarray) -> np.ndarray:
+    """One-sided p-value of a one-parameter likelihood-ratio statistic: P(chi2_1 >= 2 LLR) / 2."""
+    return 0.5 * stats.chi2.sf(2.0 * np.maximum(np.asarray(llr, dtype=float), 0.0), 1)
+
+
+class EmergingFindings:
+    """Changes in the complaint rate per request of values and pairs, over all reports.
+
+    Args:
+        alpha: false-discovery level (Benjamini-Hochberg over every test made).
+        min_reports / min_users: fewest reports / distinct users from the onset on (set
+            min_users to the publication threshold K: nothing about fewer than K users).
+        min_lift: fewest reports / expected from the onset on.
+        max_findings: most findings per slice (all reports, each symptom).
+        nest_share: a candidate with at least this share of its reports among an accepted
+            finding's restates it.
+        smooth_hours: width of the centred window of the rest's complaint rate (hours).
+        min_segment_hours: fewest hours on each side of a change.
+        candidates_per_dimension / max_candidates / combo_margin: pair pruning (parts: the
+            values with lift > 1, best scores first).
+        symptoms: also test per symptom. min_symptom_reports: fewest reports of a symptom.
+        prior_reports: the rate before a change is shrunk towards the run's by this many
+            expected reports (lift of a change against a few quiet hours stays modest).
+    """
+
+    def __init__(
+        self,
+        *,
+        alpha: float = 0.05,
+        min_reports: int = 5,
+        min_users: int = 5,
+        min_lift: float = 1.5,
+        max_findings: int = 5,
+        nest_share: float = 0.9,
+        smooth_hours: int = 72,
+        min_segment_hours: int = 6,
+        candidates_per_dimension: int = 3,
+        max_candidates: int = 12,
+        combo_margin: float = 0.2,
+        symptoms: bool = True,
+        min_symptom_reports: int = 30,
+        prior_reports: float = 5.0,
+    ) -> None:
+        self.alpha = alpha
+        self.min_reports = min_reports
+        self.min_users = min_users
+        self.min_lift = min_lift
+        self.max_findings = max_findings
+        self.nest_share = nest_share
+        self.smooth_hours = smooth_hours
+        self.min_segment_hours = min_segment_hours
+        self.candidates_per_dimension = candidates_per_dimension
+        self.max_candidates = max_candidates
+        self.combo_margin = combo_margin
+        self.symptoms = symptoms
+        self.min_symptom_reports = min_symptom_reports
+        self.prior_reports = prior_reports
+
+    def find(
+        self,
+        reports: pa.Table,
+        traffic: pa.Table | None,
+        *,
+        dimensions: Sequence[str],
+        data: ReportData | None = None,
+    ) -> list[Finding]:
+        """Run-wide findings (``cluster_id`` None), ranked 1.. by score.
+
+        Args:
+            reports: N rows: ``cluster_id``, ``submitted_hour``, ``user_pseudonym``, the
+                dimension columns and (for per-symptom slices) ``symptoms``.
+            traffic: ``hour``, ``requests`` and dimension columns; without it (or for a
+                dimension it lacks) there is no rate per request and nothing is tested.
+            dimensions: dimension columns in output order.
+            data: an already encoded `ReportData` of ``reports``.
+
+        Returns:
+            Findings with ``members`` (row positions from the onset on), ``series_rows``,
+            ``onset_hour``, ``symptom`` (None = all reports), ``clusters`` and ``q_value``.
+        """
+        D = data if data is not None else ReportData(reports, dimensions)
+        self._data, self._traffic = D, traffic
+        self._dims = [d for d in dict.fromkeys(dimensions)]
+        self._tindex: dict[tuple[str, ...], TrafficIndex] = {}
+        self._tests: list[float] = []
+        self._accepted_global: list[tuple[tuple, set, np.ndarray]] = []
+        if D.n == 0 or traffic is None or traffic.num_rows == 0:
+            return []
+        slices: list[tuple[str | None, np.ndarray]] = [(None, np.arange(D.n))]
+        if self.symptoms and D.symptoms is not None:
+            by: dict[str, list[int]] = {}
+            for i, syms in enumerate(D.symptoms):
+                for s in set(syms):
+                    by.setdefault(s, []).append(i)
+            for s in sorted(by):
+                if len(by[s]) >= self.min_symptom_reports:
+                    slices.append((s, np.array(by[s], dtype=np.int64)))
+        accepted: list[tuple[Finding, int]] = []
+        overall: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+        for symptom, rows in slices:
+            got = self._slice(symptom, rows, overall)
+            overall |= {(f.dims, f.values) for f, _ in got}
+            accepted += got
+        q = benjamini_hochberg(np.array(self._tests)) if self._tests else np.zeros(0)
+        out = []
+        for f, t in accepted:
+            f.q_value = float(q[t])
+            if f.q_value <= self.alpha:
+                out.append(f)
+        out.sort(key=lambda f: (-round(f.score, 9), f.symptom or "", f.dimension, f.value))
+        for i, f in enumerate(out, 1):
+            f.rank = i
+            cl = D.cl[f.members]
+            cl = cl[cl >= 0]
+            ids, cnt = np.unique(cl, return_counts=True)
+            order = sorted(range(len(ids)), key=lambda j: (-cnt[j], D.clusters[ids[j]]))
+            f.clusters = [D.clusters[ids[j]] for j in order]
+        return out
+
+    # ------------------------------------------------------------------ one slice
+    def _slice(self, symptom, rows_s, overall) -> list[tuple[Finding, int]]:
+        D = self._data
+        active = np.ones(len(rows_s), dtype=bool)
+        self._removed = np.zeros(len(D.span))  # requests of accepted values from their onset
+        got: list[tuple[Finding, int]] = []
+        accepted_sets = self._accepted_global  # earlier slices' findings count too
+        for step in range(1, self.max_findings + 1):
+            rows = rows_s[active]
+            if len(rows) < self.min_reports:
+                break
+            cands = [
+                x
+                for x in self._candidates(rows)
+                if not self._restates(x, accepted_sets)
+                and (x.dims, D.decode(x.dims, x.key)) not in overall
+            ]
+            if not cands:
+                break
+            first = len(self._tests)
+            self._tests += [x.p_value for x in cands]
+            q = benjamini_hochberg(np.array([x.p_value for x in cands]))
+            ok = [
+                (x, first + i)
+                for i, x in enumerate(cands)
+                if q[i] <= self.alpha
+                and x.lift >= self.min_lift
+                and x.users >= self.min_users
+                and x.reports >= self.min_reports
+            ]
+            if not ok:
+                break
+            best, t = min(
+                ok,
+                key=lambda xt: (
+                    -round(xt[0].score, 12),
+                    xt[0].p_value,
+                    len(xt[0].dims),
+                    [self._dims.index(d) for d in xt[0].dims],
+                    xt[0].key,
+                ),
+            )
+            vals = D.decode(best.dims, best.key)
+            f = Finding(
+                cluster_id=None,
+                dims=best.dims,
+                values=vals,
+                members=best.members,
+                reports=best.reports,
+                users=best.users,
+                expected=best.expected,
+                lift=best.lift,
+                p_value=best.p_value,
+                score=best.score,
+                step=step,
+                symptom=symptom,
+                onset_hour=int(D.span0 + best.tau),
+                series_rows=best.series,
+            )
+            got.append((f, t))
+            accepted_sets.append((best.dims, set(zip(best.dims, vals, strict=True)), best.members))
+            active &= ~np.isin(rows_s, best.members)
+            # Their requests leave the baseline too: the residual's rate is the rest's.
+            req = self._tidx(best.dims).requests(D.span, np.array([best.key]))[:, 0]
+            self._removed[best.tau :] += req[best.tau :]
+        return got
+
+    def _restates(self, x: _ECand, accepted) -> bool:
+        if not accepted:
+            return False
+        vals = set(zip(x.dims, self._data.decode(x.dims, x.key), strict=True))
+        n = len(x.members)
+        for _, parts, members in accepted:
+            if parts <= vals:
+                return True
+            if n and np.isin(x.members, members).sum() >= self.nest_share * n:
+                return True
+        return False
+
+    # ------------------------------------------------------------------ tests
+    def _tidx(self, dims: tuple[str, ...]) -> TrafficIndex:
+        if dims not in self._tindex:
+            self._tindex[dims] = TrafficIndex(self._traffic, self._data, dims)
+        return self._tindex[dims]
+
+    def _series(self, rows: np.ndarray, dims: tuple[str, ...], keys=None):
+        """Hourly series of every value of ``dims`` with enough reports on ``rows`` (or of
+        the given keys): (keys (K,), value of each joined row (-1 none), joined rows, y, yw,
+        e, ew, n), the arrays (H, K) over the run's span. None without traffic or rows."""
+        D = self._data
+        ti = self._tidx(dims)
+        if not ti.ok:
+            return None
+        k_all = D.keys(dims)[rows]
+        valid = k_all >= 0
+        if not valid.any():
+            return None
+        rv, kv = rows[valid], k_all[valid]
+        w = D.weights(rows)[valid]
+        if keys is None:
+            uk, cnt = np.unique(kv, return_counts=True)
+            uk = uk[cnt >= self.min_reports]
+        else:
+            uk = np.unique(np.asarray(keys, dtype=np.int64))
+        K, H = len(uk), len(D.span)
+        if K == 0 or H == 0:
+            return None
+        pos = np.minimum(np.searchsorted(uk, kv), K - 1)
+        inv = np.where(uk[pos] == kv, pos, -1)
+        hit = inv >= 0
+        hr = D.hour[rv] - D.span0
+        y = np.bincount(hr[hit] * K + inv[hit], minlength=H * K).reshape(H, K).astype(float)
+        yw = np.bincount(hr[hit] * K + inv[hit], w[hit], minlength=H * K).reshape(H, K)
+        Y = np.bincount(hr, minlength=H).astype(float)
+        Yw = np.bincount(hr, w, minlength=H)
+        n = ti.requests(D.span, uk)
+        N = np.maximum(ti.totals(D.span) - self._removed, 0.0)
+        return uk, inv, rv, y, yw, self._expected(y, Y, n, N), self._expected(yw, Yw, n, N), n
+
+    def _test(self, rows: np.ndarray, dims: tuple[str, ...], keys=None, parts=()) -> list[_ECand]:
+        """Every value of ``dims`` with enough reports on ``rows`` (or the given keys) tested.
+
+        ``parts``: for a combination, its single values as (dims, key): a combination that
+        is new (its traffic starts inside the run) is compared with the worst of its parts'
+        rates before it started, not with the rest's (a new version on servers that were
+        already failing is not a new failure)."""
+        D = self._data
+        got = self._series(rows, dims, keys)
+        if got is None:
+            return []
+        uk, inv, rv, y, yw, e, ew, n = got
+        out = []
+        for j in range(len(uk)):
+            ref = (1.0, 1.0)
+            seen = np.flatnonzero(n[:, j] > 0)
+            if parts and len(seen) and seen[0] >= self.min_segment_hours:
+                ref = self._reference(rows, parts, int(seen[0]))
+            c = self._one(y[:, j], e[:, j], yw[:, j], ew[:, j], n[:, j], ref)
+            if c is None:
+                continue
+            tau, rep, exp_, lift, p, score, new = c
+            mine = rv[inv == j]
+            members = mine[D.hour[mine] >= D.span0 + tau]
+            users = len(np.unique(D.user[members]))
+            if len(members) < self.min_reports or users < self.min_users:
+                continue
+            out.append(
+                _ECand(dims, int(uk[j]), tau, len(members), users, exp_, lift, p, score, new,
+                       members, mine)
+            )  # fmt: skip
+        return out
+
+    def _reference(self, rows, parts, start: int) -> tuple[float, float]:
+        """max(1, each part's relative rate before ``start``) in reports and users."""
+        lam, lam_w = 1.0, 1.0
+        for dims, key in parts:
+            got = self._series(rows, dims, np.array([key]))
+            if got is None:
+                continue
+            _, _, _, y, yw, e, ew, _ = got
+            if e[:start, 0].sum() > 0:
+                lam = max(lam, (y[:start, 0].sum() + 1.0) / (e[:start, 0].sum() + 1.0))
+                lam_w = max(lam_w, (yw[:start, 0].sum() + 1.0) / (ew[:start, 0].sum() + 1.0))
+        return lam, lam_w
+
+    def _expected(self, y, Y, n, N) -> np.ndarray:
+        """(H, K) expected counts at the complaint rate per request of all the traffic of the
+        dimension (this value included, so its own rise makes the test conservative), each
+        summed over a centred window of ``smooth_hours``."""
+        sy, sn = _window_sum(Y, self.smooth_hours), _window_sum(N, self.smooth_hours)
+        r0 = (Y.sum() + 0.5) / N.sum() if N.sum() > 0 else 0.0
+        r = np.where(sn > 0, sy / np.where(sn > 0, sn, 1.0), r0)
+        r = np.where(r > 0, r, r0)
+        e = n * r[:, None]
+        # Reports on a value the traffic never served in that hour: half a request.
+        return np.where((e <= 0) & (y > 0), 0.5 * np.maximum(r, r0)[:, None], e)
+
+    def _one(self, y, e, yw, ew, n, ref=(1.0, 1.0)):
+        """(tau, reports after, expected, lift, p, score, new) of one series, or None.
+
+        ``ref``: the relative rate (reports, users) a new value is compared with."""
+        H = len(y)
+        seen = np.flatnonzero(n > 0)
+        if len(seen) == 0 or e.sum() <= 0:
+            return None
+        new = seen[0] >= self.min_segment_hours
+        if new:
+            tau = int(seen[0])
+            lam, lam_w = ref
+            p_r = _chi2_half(self._llr1(y[tau:].sum(), lam * e[tau:].sum()))
+            p_w = _chi2_half(self._llr1(yw[tau:].sum(), lam_w * ew[tau:].sum()))
+        else:
+            rise = best_rise(y, e, min_size=self.min_segment_hours)
+            if rise.tau[0] < 0:
+                return None
+            tau = int(rise.tau[0])
+            rise_w = best_rise(yw, ew, min_size=self.min_segment_hours)
+            p_r = min(1.0, rise.n_splits * float(_chi2_half(rise.llr[0])))
+            p_w = min(1.0, rise_w.n_splits * float(_chi2_half(rise_w.llr[0])))
+            # ... and from the change on it complains more than the traffic's rate predicts
+            # (a deficit before a normal rate is no emerging problem).
+            p_r = max(p_r, float(_chi2_half(self._llr1(y[tau:].sum(), e[tau:].sum()))))
+            p_w = max(p_w, float(_chi2_half(self._llr1(yw[tau:].sum(), ew[tau:].sum()))))
+            # The rate before, shrunk towards the whole run's by ``prior_reports`` expected
+            # reports: a few quiet hours before the split make no lift.
+            # The expectation after the change is the higher of that rate and the traffic's
+            # (a value quieter than the rest that becomes ordinary is no new problem).
+            k = self.prior_reports
+            lam = (y[:tau].sum() + k * y.sum() / e.sum()) / (e[:tau].sum() + k)
+            lam_w = (yw[:tau].sum() + k * yw.sum() / max(ew.sum(), 1e-12)) / (ew[:tau].sum() + k)
+            lam, lam_w = max(lam, 1.0), max(lam_w, 1.0)
+        if tau >= H:
+            return None
+        rep, exp_ = float(y[tau:].sum()), float(lam * e[tau:].sum())
+        repw, expw = float(yw[tau:].sum()), float(lam_w * ew[tau:].sum())
+        lift = rep / exp_ if exp_ > 0 else float("inf")
+        score = min(
+            (repw - expw) * np.log((repw + 1.0) / (expw + 1.0)),
+            (rep - exp_) * np.log((rep + 1.0) / (exp_ + 1.0)),
+        )
+        return tau, rep, exp_, lift, float(max(p_r, p_w)), float(max(score, 0.0)), bool(new)
+
+    @staticmethod
+    def _llr1(c: float, e: float) -> float:
+        """Log likelihood ratio of lambda = c / e against lambda = 1 (0 unless c > e)."""
+        if c <= e or e <= 0:
+            return 0.0
+        return float(poisson_ll(c, e) + e)
+
+    def _candidates(self, rows: np.ndarray) -> list[_ECand]:
+        singles: list[_ECand] = []
+        parts: list[_ECand] = []
+        for d in self._dims:
+            st = self._test(rows, (d,))
+            singles += st
+            up = sorted(
+                (x for x in st if x.lift > 1.0),
+                key=lambda x: (-x.score, x.p_value, x.key),
+            )
+            parts += up[: self.candidates_per_dimension]
+        parts.sort(key=lambda x: (-x.score, x.p_value, self._dims.index(x.dims[0]), x.key))
+        parts = parts[: self.max_candidates]
+        D = self._data
+        pairs = []
+        for i, a in enumerate(parts):
+            for b in parts[i + 1 :]:
+                if a.dims[0] == b.dims[0]:
+                    continue
+                x, z = sorted((a, b), key=lambda v: self._dims.index(v.dims[0]))
+                key = x.key * D.radix(z.dims[0]) + z.key
+                got = self._test(
+                    rows, (x.dims[0], z.dims[0]), np.array([key]),
+                    parts=((x.dims, x.key), (z.dims, z.key)),
+                )  # fmt: skip
+                if got and got[0].lift >= (1.0 + self.combo_margin) * max(a.lift, b.lift):
+                    pairs.append(got[0])
+        return singles + pairs

@@ -1,0 +1,95 @@
+"""Synthetic serving worlds for the findings tests: traffic per (hour, combination) and reports
+drawn from it, so complaints follow traffic unless a bug says otherwise. Every id is made up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import numpy as np
+import pyarrow as pa
+
+T0 = dt.datetime(2025, 8, 1, tzinfo=dt.UTC)
+TS = pa.timestamp("us", tz="UTC")
+
+
+class World:
+    """Traffic cells (hour, combination of dimension values, requests) and report sampling.
+
+    Args:
+        hours: span of the world (hours from T0).
+        dims: {dimension: {value: share}}; shares of independent dimensions multiply.
+        nested: {dimension: (parent dimension, {value: parent value})}: a value that only
+            exists under one parent value (a pool inside a tier), its share within it.
+        cycle: {(dimension, value): amplitude}: that value's traffic follows a daily cycle
+            (1 + amplitude * cos(2 pi (h - 17) / 24)), so its share varies by hour.
+        base: requests per hour at share 1.
+    """
+
+    def __init__(self, hours, dims, nested=None, cycle=None, base=1_000_000, seed=0):
+        self.hours = hours
+        self.rng = np.random.default_rng(seed)
+        nested = nested or {}
+        names = list(dims) + list(nested)
+        combos = []
+        for vals in itertools.product(*[list(dims[d].items()) for d in dims]):
+            combo = {d: v for d, (v, _) in zip(dims, vals, strict=True)}
+            share = float(np.prod([s for _, s in vals]))
+            for nd, (parent, within) in nested.items():
+                opts = [(v, s) for v, s in within.items() if s[0] == combo[parent]]
+                combo = [dict(combo, **{nd: v}) for v, _ in opts]
+                shares = [share * s[1] for _, s in opts]
+                break
+            else:
+                combo, shares = [combo], [share]
+            combos += list(zip(combo, shares, strict=True))
+        self.names = names
+        rows = []
+        for h in range(hours):
+            for combo, share in combos:
+                f = 1.0
+                for (d, v), amp in (cycle or {}).items():
+                    if combo.get(d) == v:
+                        f *= 1.0 + amp * np.cos(2 * np.pi * (h - 17) / 24)
+                rows.append((h, combo, base * share * f))
+        self.cells = rows
+        self.req = np.array([r[2] for r in rows])
+        self.reports: dict[str, list] = {
+            k: [] for k in ["cluster_id", "submitted_hour", "user_pseudonym", *names]
+        }
+        self.reports["symptoms"] = []
+        self._user = 0
+
+    def traffic(self) -> pa.Table:
+        cols = {"hour": [T0 + dt.timedelta(hours=h) for h, _, _ in self.cells]}
+        for n in self.names:
+            cols[n] = [c[n] for _, c, _ in self.cells]
+        cols["requests"] = [int(round(r)) for _, _, r in self.cells]
+        return pa.table({k: pa.array(v, TS if k == "hour" else None) for k, v in cols.items()})
+
+    def add(self, cluster, n, *, where=None, hours=(0, None), symptoms=(), user=None):
+        """n reports of ``cluster`` drawn from the traffic cells (optionally only those whose
+        values match ``where``, in ``hours``), each from a new user unless ``user``."""
+        lo, hi = hours[0], hours[1] if hours[1] is not None else self.hours
+        ok = np.array(
+            [lo <= h < hi and all(c.get(d) == v for d, v in (where or {}).items())
+             for h, c, _ in self.cells]
+        )  # fmt: skip
+        p = np.where(ok, self.req, 0.0)
+        picks = self.rng.choice(len(self.cells), size=n, p=p / p.sum())
+        for i in picks:
+            h, combo, _ = self.cells[i]
+            self.reports["cluster_id"].append(cluster)
+            self.reports["submitted_hour"].append(T0 + dt.timedelta(hours=int(h)))
+            if user is None:
+                self._user += 1
+            self.reports["user_pseudonym"].append(user or f"u{self._user}")
+            for d in self.names:
+                self.reports[d].append(combo[d])
+            self.reports["symptoms"].append(list(symptoms))
+        return self
+
+    def table(self) -> pa.Table:
+        types = {"submitted_hour": TS, "symptoms": pa.list_(pa.string())}
+        return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in
+                         self.reports.items()})  # fmt: skip
