@@ -5,7 +5,11 @@ Two entry points:
 - `evaluate_extract`: an extract's tables (or its DuckDB path) + truth: per bug, the cluster
   holding most of its reports, whether that cluster's rank-1 attribution names an accepted
   cause with q < alpha, the rank/q/lift of the best row naming it, purity, coverage; and false
-  alarms (clusters not matched to a bug whose rank-1 row has q < 0.01 and lift >= 2).
+  alarms (clusters not matched to a bug whose rank-1 row has q < 0.01 and lift >= 2). Also,
+  per routed bug, `found`: the best finding naming it (attributions when the extract has no
+  findings table) and whether it has rank <= 3 and q <= 0.05; and the confident findings
+  (q <= 0.01, lift >= 2) that name no true cause (every one of them, in the null scenario).
+  A bug with ``routed: false`` (a UI wave) is not scored; its cluster counts for alarms.
 - `evaluate_replay`: attribution alone, before the pipeline exists: truth ``cause`` stands in
   for the cluster id (perfect clustering), reports are joined to the replay's routing log with
   `join_reports` and attributed against its traffic. Also the time to detection: reports
@@ -43,9 +47,82 @@ def load_causes(truth_dir: str | Path) -> dict[str, dict]:
 
 
 def names_cause(row: dict, accepted: Sequence[dict]) -> bool:
-    """True when an attribution row (single or pair) has an accepted (dimension, value) part."""
+    """True when an attribution or finding row (single or combination) contains an accepted
+    cause: every part of it. An accepted combination (``hardware & region``) needs both of its
+    parts in the row; a row that adds parts to an accepted cause still names it."""
     parts = set(zip(row["dimension"].split(SEP), row["value"].split(SEP), strict=False))
-    return any((c["dimension"], c["value"]) in parts for c in accepted)
+    return any(
+        set(zip(c["dimension"].split(SEP), c["value"].split(SEP), strict=False)) <= parts
+        for c in accepted
+    )
+
+
+def is_routed(info: dict) -> bool:
+    """A bug of truth/causes.json that a routing dimension explains (``routed``, default: it
+    has accepted causes). A UI wave is not: it is scored for false alarms instead."""
+    return bool(info.get("routed", bool(info.get("accepted_causes"))))
+
+
+#: `found`: a finding (or, in an extract without findings, an attribution) naming the cause
+#: with rank <= FOUND_RANK and q <= FOUND_Q. `confident`: q <= CONFIDENT_Q and lift >=
+#: CONFIDENT_LIFT, what the null scenario must not have.
+FOUND_RANK, FOUND_Q = 3, 0.05
+CONFIDENT_Q, CONFIDENT_LIFT = 0.01, 2.0
+
+
+def causal_rows(tables: dict[str, pa.Table]) -> tuple[str, list[dict]]:
+    """("findings", its rows) when the extract has a findings table, else ("attributions",
+    its rows): the statistics a triage lead reads first."""
+    if tables.get("findings") is not None:
+        return "findings", tables["findings"].to_pylist()
+    return "attributions", tables["attributions"].to_pylist()
+
+
+def found(
+    tables: dict[str, pa.Table],
+    accepted: Sequence[dict],
+    *,
+    rank_max: int = FOUND_RANK,
+    q_max: float = FOUND_Q,
+) -> dict:
+    """Whether a bug is found: its best row naming an accepted cause (lowest rank, then q),
+    in any cluster or run-wide, and whether that row has rank <= rank_max and q <= q_max."""
+    source, rows = causal_rows(tables)
+    hits = [r for r in rows if names_cause(r, accepted)]
+    ok = [r for r in hits if r["rank"] <= rank_max and r["q_value"] <= q_max]
+    best = min(ok or hits, key=lambda r: (r["rank"], r["q_value"]), default=None)
+    out = {"found": bool(ok), "source": source}
+    for key in ("rank", "q_value", "lift", "reports", "users", "cluster_id", "dimension"):
+        out[key] = best[key] if best else None
+    out["value"] = best["value"] if best else None
+    out["deploy_id"] = best.get("deploy_id") if best else None
+    return out
+
+
+def confident_rows(
+    tables: dict[str, pa.Table],
+    *,
+    clusters: Sequence[str | None] | None = None,
+    rank_max: int = FOUND_RANK,
+    q_max: float = CONFIDENT_Q,
+    lift_min: float = CONFIDENT_LIFT,
+) -> list[dict]:
+    """Findings (else attributions of rank <= rank_max) with q <= q_max and lift >= lift_min,
+    optionally only in ``clusters`` (None among them: run-wide findings). Counts and
+    statistics only."""
+    source, rows = causal_rows(tables)
+    keep = None if clusters is None else set(clusters)
+    return [
+        {
+            k: r.get(k)
+            for k in ("cluster_id", "rank", "dimension", "value", "q_value", "lift", "reports")
+        }  # fmt: skip
+        for r in rows
+        if (source == "findings" or r["rank"] <= rank_max)
+        and r["q_value"] <= q_max
+        and r["lift"] >= lift_min
+        and (keep is None or r["cluster_id"] in keep)
+    ]
 
 
 def bug_scores(
@@ -90,9 +167,13 @@ def _read_extract(extract: dict[str, pa.Table] | str | Path) -> dict[str, pa.Tab
 
     con = duckdb.connect(str(extract), read_only=True)
     try:
+        have = {
+            t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()
+        }
         return {
             name: con.sql(f"SELECT * FROM {name}").to_arrow_table()
-            for name in ("reports", "attributions")
+            for name in ("reports", "attributions", "findings")
+            if name in have or name != "findings"
         }
     finally:
         con.close()
@@ -140,20 +221,26 @@ def evaluate_extract(
         totals[c] = totals.get(c, 0) + 1
     out: dict = {"bugs": {}}
     matched = set()
-    for bug, info in sorted(load_causes(truth_dir).items()):
+    causes = load_causes(truth_dir)
+    for bug, info in sorted(causes.items()):
+        routed = is_routed(info)
+        hit = found(tables, info["accepted_causes"]) if routed else None
         cands = [(n, cl) for (cl, c), n in counts.items() if c == bug]
         if not cands:
-            out["bugs"][bug] = {"detected": False, "cluster_id": None}
+            out["bugs"][bug] = {"detected": False, "cluster_id": None, "found": hit}
             continue
         n, cl = max(cands, key=lambda t: (t[0], t[1]))
-        matched.add(cl)
+        if routed:  # an unrouted bug's (UI wave's) cluster may still raise false alarms
+            matched.add(cl)
         res = bug_scores(tables["attributions"], cl, info["accepted_causes"], alpha)
+        res.update(found=hit, routed=routed)
         res.update(cluster_id=cl, purity=n / size[cl], coverage=n / max(totals.get(bug, 0), 1))
         focus = [(k / size[c], k, c) for k, c in cands if k >= min_focus_reports]
         if focus:
             share, k, c = max(focus)
             if c != cl:
-                matched.add(c)
+                if routed:
+                    matched.add(c)
                 res["focused"] = bug_scores(
                     tables["attributions"], c, info["accepted_causes"], alpha
                 )
@@ -163,6 +250,12 @@ def evaluate_extract(
         out["bugs"][bug] = res
     others = sorted(set(size) - matched)
     out["false_alarms"] = false_alarms(tables["attributions"], others)
+    true_causes = [c for i in causes.values() if is_routed(i) for c in i["accepted_causes"]]
+    source, _ = causal_rows(tables)
+    out["source"] = source
+    out["confident_unexplained"] = [
+        r for r in confident_rows(tables) if not names_cause(r, true_causes)
+    ]
     return out
 
 

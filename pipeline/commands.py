@@ -22,6 +22,16 @@ def _timestamp(value: str) -> datetime:
     return ts
 
 
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive integer")
+    return n
+
+
 def _run(args: argparse.Namespace) -> int:
     from pipeline.errors import CliError
 
@@ -44,6 +54,8 @@ def _run(args: argparse.Namespace) -> int:
         beam_args=tuple(args.beam_arg or ()),
         embedding=args.embedding,
         staging_location=as_location(args.staging_location) if args.staging_location else None,
+        max_text_chars=args.max_text_chars,
+        max_line_bytes=args.max_line_bytes,
     )
     if args.demo_key and not os.environ.get("TRIAGE_PSEUDONYM_KEY"):
         print(
@@ -74,15 +86,49 @@ def _evaluate(args: argparse.Namespace) -> int:
     import json
 
     from pipeline.errors import CliError
-    from pipeline.evaluate import evaluate, render
+    from pipeline.evaluate import evaluate, parse_hours, render, render_ttd, time_to_detection
 
-    db, truth = Path(args.extract), Path(args.truth)
-    if not db.exists():
-        raise CliError(f"extract {db} does not exist")
+    truth = Path(args.truth)
     if not (truth / "causes.json").exists():
         raise CliError(f"{truth} is not a replay truth folder (no causes.json)")
-    result = evaluate(db, truth)
-    print(render(result))
+    if args.extract is None and args.until_hours is None:
+        raise CliError("nothing to evaluate: give --extract DB, or --input DIR --until-hours H")
+    result: dict = {}
+    if args.extract is not None:
+        db = Path(args.extract)
+        if not db.exists():
+            raise CliError(f"extract {db} does not exist")
+        result = evaluate(db, truth)
+        print(render(result))
+    if args.until_hours is not None:
+        try:
+            hours = parse_hours(args.until_hours)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        if args.input is None:
+            raise CliError("--until-hours needs --input DIR (the replay whose truth this is)")
+        if not (Path(args.input) / "feedback").is_dir():
+            raise CliError(f"{args.input} is not a triage input directory (no feedback/)")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from pipeline.extract import TriageError
+        from pipeline.options import KeySource, RunOptions
+        from redaction import InvalidPseudonymKeyError, MissingPseudonymKeyError
+
+        base = RunOptions(
+            input_dir=Path(args.input),
+            output_dir=Path("unused"),  # each replay writes to its own scratch folder
+            min_users=args.min_users,
+            key=KeySource(allow_demo=args.demo_key),
+        )
+        try:
+            base.key.resolve()  # fail before the first run, not inside it
+            ttd = time_to_detection(
+                base, truth, hours, progress=lambda m: print(m, file=sys.stderr, flush=True)
+            )
+        except (TriageError, MissingPseudonymKeyError, InvalidPseudonymKeyError) as exc:
+            raise CliError(str(exc)) from None
+        result["time_to_detection"] = ttd
+        print(render_ttd(ttd, hours))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, default=str) + "\n")
     return 0
@@ -99,7 +145,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         "positives. Used by the tests and quoted in docs/.",
     )
     ev.add_argument("--truth", required=True, metavar="DIR", help="the replay's truth/ folder")
-    ev.add_argument("--extract", required=True, metavar="DB", help="OUT/triage.duckdb")
+    ev.add_argument("--extract", metavar="DB", help="OUT/triage.duckdb to score")
+    ev.add_argument(
+        "--until-hours",
+        metavar="H,H,...",
+        help="time to detection: for each routed bug and each H, run the job on --input "
+        "with --until onset + H (in-process, scratch output) and report whether a finding "
+        "names the bug's cause with rank <= 3 and q <= 0.05 (attributions if the extract "
+        "has no findings), e.g. 12,24,48",
+    )
+    ev.add_argument(
+        "--input", metavar="DIR", help="the replay's input directory (for --until-hours)"
+    )
+    ev.add_argument(
+        "--min-users",
+        type=int,
+        default=5,
+        metavar="K",
+        help="--min-users of the --until-hours runs (default 5)",
+    )
+    ev.add_argument(
+        "--demo-key",
+        action="store_true",
+        help="for --until-hours runs: the public demo pseudonym key if TRIAGE_PSEUDONYM_KEY "
+        "is unset (replays only)",
+    )
     ev.add_argument("--json", metavar="FILE", help="also write the full result as JSON")
     ev.set_defaults(func=_evaluate)
 
@@ -189,6 +259,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="static",
         help="sentence embeddings: static (a table distilled once from the installed "
         "all-MiniLM-L6-v2, about 100x faster; default) or transformer (the full model)",
+    )
+    run.add_argument(
+        "--max-text-chars",
+        type=_positive_int,
+        default=32 * 1024,
+        metavar="N",
+        help="cut a longer comment or response excerpt to N characters at a safe boundary "
+        "and flag it in reports.truncated_fields (default 32768)",
+    )
+    run.add_argument(
+        "--max-line-bytes",
+        type=_positive_int,
+        default=4 * 1024 * 1024,
+        metavar="N",
+        help="quarantine a longer feedback line unparsed, reason 'line too long' "
+        "(default 4194304, 4 MiB)",
     )
     run.add_argument(
         "--demo-key",

@@ -1,17 +1,27 @@
 """`triage evaluate`: score an extract against a replay's truth folder.
 
-Per bug (attribution, purity, coverage from `joins.evaluate`), false alarms, personal-data
-values of the truth that leaked into the extract (counted by type, never shown), and the
-symptom detectors' recall and false-positive rate against the injected symptoms.
+Per bug (attribution, purity, coverage from `joins.evaluate`; whether a finding names it),
+false alarms, personal-data values of the truth that leaked into the extract (counted by type,
+never shown), and the symptom detectors' recall and false-positive rate against the injected
+symptoms. With ``--until-hours``, the time to detection: `triage run --until onset + H` on the
+replay's inputs for each routed bug and horizon H, found or not at each.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import time
 from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
+
+from pipeline.options import RunOptions
 
 SYMPTOMS = ("unexpected_script", "code_syntax_error", "repetition", "truncation")
 
@@ -88,6 +98,133 @@ def evaluate(db: Path, truth_dir: Path) -> dict:
     return result
 
 
+def parse_hours(text: str) -> list[int]:
+    """``"12,24,48"`` -> [12, 24, 48]: positive whole hours, sorted, no repeats."""
+    try:
+        hours = sorted({int(h) for h in text.split(",") if h.strip()})
+    except ValueError:
+        raise ValueError(f"--until-hours {text!r}: expected whole hours like 12,24,48") from None
+    if not hours or hours[0] <= 0:
+        raise ValueError(f"--until-hours {text!r}: expected positive hours like 12,24,48")
+    return hours
+
+
+def _iso(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+def _fmt_hit(hit: dict) -> str:
+    if hit.get("error"):
+        return f"run failed: {hit['error']}"
+    if hit.get("rank") is None:
+        return f"not found (no {hit['source']} row names the cause)"
+    verdict = "found" if hit["found"] else "not found"
+    return (
+        f"{verdict}: rank {hit['rank']} q {hit['q_value']:.1e} lift {hit['lift']:.1f} "
+        f"({hit['dimension']}={hit['value']}, {hit['source']})"
+    )
+
+
+def time_to_detection(
+    base: RunOptions,
+    truth_dir: Path,
+    hours: Sequence[int],
+    *,
+    stop_when_found: bool = False,
+    progress: Callable[[str], None] | None = None,
+    run: Callable[[RunOptions], object] | None = None,
+) -> dict:
+    """For each routed bug of ``truth_dir`` and each H in ``hours``: run the job with
+    ``--until onset + H`` (``base`` gives the input and every other option; each run writes
+    to a scratch folder, removed after scoring) and score its extract with
+    `joins.evaluate.found` (rank <= 3, q <= 0.05, from findings, else attributions).
+
+    Runs go in order of ``--until``; bug-horizons with the same ``onset + H`` share one run.
+    With ``stop_when_found`` a bug's later horizons are skipped once found (its TTD is
+    known). Returns {bug: {onset, by_hours: {H: {until, found, rank, q_value, lift,
+    dimension, value, source}}, ttd_hours}}.
+    """
+    from joins.evaluate import _read_extract, found, is_routed, load_causes
+    from pipeline.extract import TriageError
+
+    if run is None:
+        from pipeline import job
+
+        run = job.run
+    say = progress or (lambda _msg: None)
+    causes = {b: i for b, i in sorted(load_causes(truth_dir).items()) if is_routed(i)}
+    out = {b: {"onset": i["onset"], "by_hours": {}, "ttd_hours": None} for b, i in causes.items()}
+    if not causes:
+        say("evaluate: no routed bug in the truth: no time to detection to measure")
+        return out
+    plan: dict[datetime, list[tuple[str, int]]] = {}
+    for bug, info in causes.items():
+        for h in sorted(set(hours)):
+            plan.setdefault(_iso(info["onset"]) + timedelta(hours=h), []).append((bug, h))
+    scratch = Path(tempfile.mkdtemp(prefix="triage-ttd-"))
+    n_runs = 0
+    try:
+        for until in sorted(plan):  # per bug, ascending until is ascending H
+            items = [
+                (bug, h)
+                for bug, h in plan[until]
+                if not (stop_when_found and out[bug]["ttd_hours"] is not None)
+            ]
+            if not items:
+                continue
+            n_runs += 1
+            label = ", ".join(f"{bug} + {h} h" for bug, h in items)
+            say(f"evaluate: run {n_runs} (of <= {len(plan)}): --until {until:%Y-%m-%dT%H:%MZ} "
+                f"({label})")  # fmt: skip
+            t0 = time.monotonic()
+            target = scratch / f"run-{n_runs}"
+            error = None
+            try:
+                summary = run(replace(base, output_dir=target, until=until))
+                tables = _read_extract(summary.db_path)
+            except TriageError as exc:
+                error, tables = str(exc), None
+            for bug, h in items:
+                if tables is None:
+                    hit = {"found": False, "error": error, "source": None}
+                else:
+                    hit = found(tables, causes[bug]["accepted_causes"])
+                hit["until"] = until.isoformat()
+                out[bug]["by_hours"][h] = hit
+                if hit["found"] and out[bug]["ttd_hours"] is None:
+                    out[bug]["ttd_hours"] = h
+                say(f"evaluate:   {bug} at onset + {h} h: {_fmt_hit(hit)}")
+            say(f"evaluate: run {n_runs} done in {time.monotonic() - t0:.0f} s")
+            shutil.rmtree(target, ignore_errors=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return out
+
+
+def render_ttd(ttd: dict, hours: Sequence[int]) -> str:
+    """The time-to-detection table: per routed bug, found at each horizon, and the TTD."""
+    hs = sorted(hours)
+    lines = [
+        "time to detection (triage run --until onset + H; found: a finding naming the cause "
+        "with rank <= 3 and q <= 0.05)",
+        f"{'bug':<24} " + " ".join(f"{f'+{h}h':<6}" for h in hs) + " TTD",
+    ]
+    for bug, r in ttd.items():
+        cells = []
+        for h in hs:
+            hit = r["by_hours"].get(h)
+            cells.append("-" if hit is None else "yes" if hit["found"] else "no")
+        ttd_h = r["ttd_hours"]
+        lines.append(
+            f"{bug:<24} "
+            + " ".join(f"{c:<6}" for c in cells)
+            + (f" {ttd_h} h" if ttd_h is not None else f" not within {hs[-1]} h")
+        )
+    if not ttd:
+        lines.append("(no routed bug in the truth)")
+    return "\n".join(lines)
+
+
 def _row(name: str, r: dict) -> str:
     q = r.get("q")
     lift = r.get("lift")
@@ -108,6 +245,16 @@ def render(result: dict) -> str:
     lines.append("largest: the cluster with most of the bug's reports; focused: the cluster")
     lines.append("most concentrated in it (>= 10 of its reports), when that is another one")
     lines.append(f"false alarms: {len(result['false_alarms'])}")
+    lines.append(
+        f"found (a row naming the cause with rank <= 3, q <= 0.05; from {result.get('source')}):"
+    )
+    for bug, r in result["bugs"].items():
+        if r.get("found") is None:
+            lines.append(f"  {bug:<22} not routed: scored for false alarms only")
+        else:
+            lines.append(f"  {bug:<22} {_fmt_hit(r['found'])}")
+    unexplained = result.get("confident_unexplained", [])
+    lines.append(f"confident rows naming no true cause (q <= 0.01, lift >= 2): {len(unexplained)}")
     leaks = result["leaked_values"]
     lines.append(
         "leaked personal-data values: "

@@ -170,12 +170,14 @@ def window_rate(
 
 
 def kernel_sites() -> list[tuple[str, str]]:
-    """(hardware, region) pairs served by two or more standard pools: only the pair explains."""
+    """(hardware, region) pairs that only the pair explains: served by two or more standard
+    pools, in a region that other hardware serves too (ap-northeast, all GPU, is not one)."""
     sites: dict[tuple[str, str], int] = {}
     for p in STANDARD_POOLS:
         for r in p.regions:
             sites[(p.hardware, r)] = sites.get((p.hardware, r), 0) + 1
-    return sorted(k for k, n in sites.items() if n >= 2)
+    kinds = {r: {hw for hw, r2 in sites if r2 == r} for _, r in sites}
+    return sorted(k for k, n in sites.items() if n >= 2 and len(kinds[k[1]]) >= 2)
 
 
 def ui_wave(rng: random.Random, after: datetime) -> tuple[list[w.Deploy], Cause, dict]:

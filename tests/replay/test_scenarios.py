@@ -200,3 +200,14 @@ def test_unknown_scenario_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="available: postmortem, kernel"):
         simulate(tmp_path, scenario="nope")
     assert set(NEW) | {"postmortem"} == set(SCENARIOS)
+
+
+def test_kernel_sites_need_the_pair():
+    """Neither the hardware alone nor the region alone covers a kernel site's traffic."""
+    from pipeline.replay.scenarios import STANDARD_POOLS
+
+    for hw, region in kernel_sites():
+        in_region = {p.hardware for p in STANDARD_POOLS if region in p.regions}
+        of_hw = {r for p in STANDARD_POOLS if p.hardware == hw for r in p.regions}
+        pools = [p for p in STANDARD_POOLS if p.hardware == hw and region in p.regions]
+        assert len(in_region) >= 2 and len(of_hw) >= 2 and len(pools) >= 2
