@@ -84,7 +84,9 @@ def lift_bars(attrib: pd.DataFrame, alpha: float = 0.05) -> alt.LayerChart:
         .encode(y=y, x=alt.X("lift_low:Q", title="lift (reports / expected)"), x2="lift_high:Q")
     )
     one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="gray").encode(x="x:Q")
-    return alt.layer(bars, ci, one).properties(height=max(120, 22 * len(df)))
+    return alt.layer(bars, ci, one).properties(
+        height=rows_height(len(df), per_row=22), autosize=FIT_WIDTH
+    )
 
 
 def pool_heatmap(df: pd.DataFrame) -> alt.Chart:
@@ -102,7 +104,7 @@ def pool_heatmap(df: pd.DataFrame) -> alt.Chart:
             color=alt.Color("sum(reports):Q", title="reports", scale=alt.Scale(scheme="reds")),
             tooltip=["server_pool:N", "utcyearmonthdatehours(hour):T", "sum(reports):Q"],
         )
-        .properties(height=max(120, 24 * df["server_pool"].nunique()))
+        .properties(height=rows_height(df["server_pool"].nunique()), autosize=FIT_WIDTH)
     )
 
 
@@ -140,6 +142,13 @@ def rows_height(n_rows: int, minimum: int = 120, per_row: int = ROW_PX) -> int:
     return max(minimum, per_row * n_rows)
 
 
+#: Only the width fits the container; the height is the plot's own, axes come on top of it.
+#: (With Vega-Lite's "fit", the default under Streamlit's stretch width, slanted axis labels
+#: and the legend are squeezed into the given height: a 30-pool heatmap became a thin strip
+#: with its row labels drawn over each other.)
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
 def fits_container(n_cols: int, per_col: int = COL_PX) -> bool:
     """Whether ``n_cols`` columns of at least ``per_col`` pixels fit the page's width; when
     not, the chart keeps its own width (``width="content"``) and the page scrolls."""
@@ -170,12 +179,14 @@ def lift_heatmap(df: pd.DataFrame, dimension: str) -> alt.Chart:
             ),
             y=alt.Y(
                 "row:N",
-                title="cluster",
+                title=None,
                 sort=[names[i] for i in ids],
                 axis=alt.Axis(labelOverlap=False, labelLimit=420),
             ),
             color=alt.Color(
-                "lift:Q", scale=alt.Scale(type="log", scheme="redblue", reverse=True, domainMid=1.0)
+                "lift:Q",
+                scale=alt.Scale(type="log", scheme="redblue", reverse=True, domainMid=1.0),
+                legend=alt.Legend(format=".2~f"),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title="cluster"),
@@ -184,10 +195,10 @@ def lift_heatmap(df: pd.DataFrame, dimension: str) -> alt.Chart:
                 alt.Tooltip("lift:Q", format=".2f"),
             ],
         )
-        .properties(height=rows_height(len(ids)))
+        .properties(height=rows_height(len(ids)), autosize=FIT_WIDTH)
     )
     if not fits_container(n_cols):
-        chart = chart.properties(width=COL_PX * n_cols)
+        chart = chart.properties(width=COL_PX * n_cols, autosize=alt.AutoSizeParams(type="pad"))
     return chart
 
 
@@ -250,7 +261,7 @@ def compare_bars(df: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("rate_per_million:Q", format=".2f"),
             ],
         )
-        .properties(height=rows_height(len(data), per_row=2 * ROW_PX - 8))
+        .properties(height=rows_height(len(data), per_row=2 * ROW_PX - 8), autosize=FIT_WIDTH)
     )
 
 
@@ -264,7 +275,7 @@ def count_bars(df: pd.DataFrame, category: str, value: str, title: str) -> alt.C
             x=alt.X(f"{value}:Q", title=title),
             tooltip=[f"{category}:N", f"{value}:Q"],
         )
-        .properties(height=rows_height(df[category].nunique(), minimum=60))
+        .properties(height=rows_height(df[category].nunique(), minimum=60), autosize=FIT_WIDTH)
     )
 
 

@@ -36,7 +36,7 @@ def render(source: ui.Source) -> None:
         else:
             st.altair_chart(charts.lift_heatmap(grid, dim), width="stretch")
             st.dataframe(
-                grid.pivot_table(index="label", columns="value", values="lift"),
+                grid.pivot_table(index="label", columns="value", values="lift").round(2),
                 key="ex_grid",
                 width="stretch",
             )

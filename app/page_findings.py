@@ -57,8 +57,12 @@ def deploy_text(row) -> str:
 
 
 def what_text(row) -> str:
+    """The cluster's label; for a run-wide finding, what kind of complaints it counts."""
     if _present(row["cluster_id"]):
         return str(row["label"])
+    symptom = row.get("symptom")
+    if _present(symptom):
+        return f"{symptom} complaints across clusters (run-wide)"
     return "complaints across clusters (run-wide)"
 
 
@@ -150,15 +154,22 @@ def _table(df: pd.DataFrame) -> pd.DataFrame:
 def _card(row: dict) -> None:
     with st.container(border=True):
         badge = ":red-badge[confident]" if row["confident"] else ":gray-badge[tentative]"
+        until = f" until **{_when(row['until'])} UTC**" if _present(row.get("until")) else ""
         st.markdown(
             f"**#{row['position']}** {badge} **{where_text(row['dimension'], row['value'])}** "
-            f"since **{_when(row['onset'])} UTC** · suspect deploy **{deploy_text(row)}**"
+            f"since **{_when(row['onset'])} UTC**{until} · suspect deploy "
+            f"**{deploy_text(row)}**"
         )
         if _present(row["cluster_id"]):
             rank = f" (cause {row['rank']} of this cluster)" if row["rank"] else ""
             st.markdown(f"in **{row['label']}**{rank} " + ui.symptom_badges(row["top_symptoms"]))
         else:
-            st.markdown("across all reports: **run-wide**, no single cluster isolates it")
+            symptom = row.get("symptom")
+            kind = ui.symptom_badges([symptom]) if _present(symptom) else ""
+            st.markdown(f"across all reports: **run-wide**, no single cluster isolates it {kind}")
+        folded = row.get("folded")
+        if folded is not None and not isinstance(folded, float) and len(folded):
+            st.caption("also explains (folded under it): " + ", ".join(map(str, folded)))
         q = f"{row['q_value']:.0e}" if _present(row["q_value"]) else "?"
         lift = f"{row['lift']:.1f}" if _present(row["lift"]) else "?"
         st.caption(f"{row['users']:,} users · {row['reports']:,} reports · lift {lift} · q {q}")
@@ -251,6 +262,16 @@ def _details(source: ui.Source, df: pd.DataFrame) -> None:
                 icon=":material/compare_arrows:",
                 pivot=str(f["deploy_id"]),
             )
+    sus = source.q("finding_suspects", fid)
+    if not sus.empty:
+        st.markdown("**Suspect deploys** (scored against this finding)")
+        st.dataframe(
+            sus,
+            hide_index=True,
+            width="stretch",
+            key="fi_sus",
+            column_config={"score": st.column_config.NumberColumn(format="%.2f")},
+        )
     st.markdown("**Redacted evidence**")
     rows = source.q("finding_examples", fid, limit=3)
     if not rows:

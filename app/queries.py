@@ -647,6 +647,16 @@ def run_min_users(con: duckdb.DuckDBPyConnection, default: int = 5) -> int:
     return default if row is None or row[0] is None else int(row[0])
 
 
+#: Columns the pipeline's ``findings`` may have beyond the contract's list: (column, name
+#: here, SQL type for the null stand-in when an extract lacks it).
+_OPTIONAL_FINDING_COLUMNS = (
+    ("kind", "kind", "varchar"),
+    ("symptom", "symptom", "varchar"),
+    ("end", "until", "timestamptz"),
+    ("folded", "folded", "varchar[]"),
+)
+
+
 def _visible_findings(con: duckdb.DuckDBPyConnection) -> tuple[str, list]:
     """SQL (a select) of the findings the dashboard may show, with labels and deploy times.
 
@@ -661,9 +671,14 @@ def _visible_findings(con: duckdb.DuckDBPyConnection) -> tuple[str, list]:
         else """select null::varchar as deploy_id, null::timestamptz as started_at,
                        null::varchar as component, null::varchar as description where false"""
     )
+    have = {n for n, _ in _columns(con, "findings")}
+    extra = ", ".join(
+        f'f."{col}" as {alias}' if col in have else f"null::{kind} as {alias}"
+        for col, alias, kind in _OPTIONAL_FINDING_COLUMNS
+    )
     sql = f"""
         select f.finding_id, f.cluster_id, f.rank, f.dimension, f.value, f.onset, f.reports,
-               f.users, f.lift, f.q_value, f.deploy_id, c.label, c.top_symptoms,
+               f.users, f.lift, f.q_value, f.deploy_id, {extra}, c.label, c.top_symptoms,
                coalesce(d.started_at, s.started_at, s2.started_at) as deploy_started_at,
                d.component as deploy_component, d.description as deploy_description
         from findings f
@@ -688,14 +703,16 @@ def findings(con: duckdb.DuckDBPyConnection, *, confident_q: float = CONFIDENT_Q
     higher lift, lower q; ``finding_id`` breaks ties. Columns: position (1, 2, ...),
     finding_id, cluster_id (null = run-wide), rank (within its cluster, or among run-wide
     ones), dimension, value, onset, reports, users, lift, q_value, confident, deploy_id,
-    label, top_symptoms (list; null for run-wide), deploy_started_at, deploy_component,
-    deploy_description. An empty frame with those columns when the extract has no findings
-    table (see `has_findings`).
+    kind, symptom, until (the detected end), folded (values folded under it; these four are
+    null where the extract's findings lack them), label, top_symptoms (list; null for
+    run-wide), deploy_started_at, deploy_component, deploy_description. An empty frame with
+    those columns when the extract has no findings table (see `has_findings`).
     """
     cols = [
         "position", "finding_id", "cluster_id", "rank", "dimension", "value", "onset", "reports",
-        "users", "lift", "q_value", "confident", "deploy_id", "label", "top_symptoms",
-        "deploy_started_at", "deploy_component", "deploy_description",
+        "users", "lift", "q_value", "confident", "deploy_id", "kind", "symptom", "until",
+        "folded", "label", "top_symptoms", "deploy_started_at", "deploy_component",
+        "deploy_description",
     ]  # fmt: skip
     if not has_findings(con):
         return pd.DataFrame(columns=cols)
@@ -720,7 +737,7 @@ def finding(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict | None:
         return None
     out = {}
     for k, v in row.iloc[0].to_dict().items():
-        if k == "top_symptoms":
+        if k in ("top_symptoms", "folded"):
             out[k] = [] if v is None or isinstance(v, float) else list(v)
         elif isinstance(v, pd.Timestamp):
             out[k] = v.to_pydatetime()
@@ -767,14 +784,33 @@ def _finding_scope(con: duckdb.DuckDBPyConnection, finding_id: str):
 
 def finding_series(con: duckdb.DuckDBPyConnection, finding_id: str) -> pd.DataFrame:
     """hour, reports, requests, rate_per_million of a visible finding, every hour of the
-    extract (0 where none): its cluster's reports holding its value (all reports for a
-    run-wide finding). requests come from ``traffic_hourly`` for a single dimension value
-    (null for a combination, or without traffic)."""
+    extract (0 where none).
+
+    The pipeline's own series (``finding_timeseries``) when the extract has one for it; else
+    counted here: its cluster's reports holding its value (all reports for a run-wide
+    finding), with requests from ``traffic_hourly`` for a single dimension value (null for a
+    combination, or without traffic)."""
     scope = _finding_scope(con, finding_id)
     if scope is None:
         return pd.DataFrame(columns=["hour", "reports", "requests", "rate_per_million"])
     f, sql, params = scope
     first, last = time_bounds(con)
+    if has_table(con, "finding_timeseries"):
+        own = con.execute(
+            """with hours as (
+                   select unnest(generate_series(?::timestamptz, ?::timestamptz,
+                                                 interval 1 hour)) as hour),
+               t as (select hour, reports, requests, rate_per_million
+                     from finding_timeseries where finding_id = ?)
+               select h.hour, coalesce(t.reports, 0) as reports, t.requests,
+                      t.rate_per_million
+               from hours h left join t using (hour)
+               where exists (select 1 from t)
+               order by h.hour""",
+            [first, last, f["finding_id"]],
+        ).fetchdf()
+        if not own.empty:
+            return own
     single = " & " not in str(f["dimension"]) and has_table(con, "traffic_hourly")
     traffic = (
         """select hour, sum(requests) as requests from traffic_hourly
@@ -817,6 +853,23 @@ def finding_clusters(con: duckdb.DuckDBPyConnection, finding_id: str) -> pd.Data
             group by cluster_id, label
             order by (cluster_id is null), reports desc, cluster_id""",
         [*params, f["onset"], f["onset"]],
+    ).fetchdf()
+
+
+def finding_suspects(con: duckdb.DuckDBPyConnection, finding_id: str) -> pd.DataFrame:
+    """deploy_id, started_at, score, reason, match of a visible finding's suspect deploys,
+    best first (``suspects`` rows scored against that finding; none in an extract whose
+    suspects are per cluster only)."""
+    cols = ["deploy_id", "started_at", "score", "reason", "match"]
+    have = {n for n, _ in _columns(con, "suspects")}
+    if "finding_id" not in have or finding(con, finding_id) is None:
+        return pd.DataFrame(columns=cols)
+    match = "s.match" if "match" in have else "null::varchar"
+    return con.execute(
+        f"""select s.deploy_id, s.started_at, s.score, s.reason, {match} as match
+            from suspects s where s.finding_id = ?
+            order by s.score desc, s.deploy_id""",
+        [finding_id],
     ).fetchdf()
 
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from app import queries
@@ -91,15 +92,99 @@ HIDDEN_CLUSTER = "c3"
 HIDDEN_TEXT = "synthetic hidden complaint about the gpu-b pool"
 
 
+#: The pipeline's own hourly series of one visible and one hidden finding (rows of
+#: ``finding_timeseries``, used by the dashboard instead of its own count when present).
+CRAFTED_SERIES = {"f-c1-build": (30, 53, 1_000_000), "f-hidden-c3": (40, 44, 1_000)}
+
+_FINDINGS_BASE = pa.schema(
+    [
+        pa.field("finding_id", pa.string(), nullable=False),
+        pa.field("cluster_id", pa.string()),
+        pa.field("rank", pa.int64(), nullable=False),
+        pa.field("dimension", pa.string(), nullable=False),
+        pa.field("value", pa.string(), nullable=False),
+        pa.field("onset", pa.timestamp("us", tz="UTC")),
+        pa.field("reports", pa.int64(), nullable=False),
+        pa.field("users", pa.int64(), nullable=False),
+        pa.field("lift", pa.float64(), nullable=False),
+        pa.field("q_value", pa.float64(), nullable=False),
+        pa.field("deploy_id", pa.string()),
+    ]
+)
+
+
+def _findings_table() -> pa.Table:
+    """`CRAFTED_FINDINGS` in the pipeline's ``findings`` schema when it has one (extra
+    columns filled plainly), else in the contract's column list."""
+    from pipeline import schemas
+    from tests.extract import crafted
+
+    rows = []
+    for fid, (cid, rank, dim, val, h, n, u, lift, q, dep) in CRAFTED_FINDINGS.items():
+        rows.append(
+            {
+                "finding_id": fid, "cluster_id": cid, "rank": rank, "dimension": dim,
+                "value": val, "onset": crafted.hour(h), "reports": n, "users": u,
+                "lift": lift, "q_value": q, "deploy_id": dep,
+                "kind": "explained" if cid else "emerging", "expected": n / lift,
+                "p_value": q / 10, "score": lift, "clusters": [cid] if cid else [],
+                "folded": ["server_pool = tpu-a"] if fid == "f-c1-build" else [],
+            }
+        )  # fmt: skip
+    schema = getattr(schemas, "FINDINGS", _FINDINGS_BASE)
+    return pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in rows], schema=schema)
+
+
+def _series_table() -> pa.Table | None:
+    from pipeline import schemas
+    from tests.extract import crafted
+
+    schema = getattr(schemas, "FINDING_TIMESERIES", None)
+    if schema is None:
+        return None
+    rows = [
+        {
+            "finding_id": fid,
+            "hour": crafted.hour(h),
+            "reports": 1,
+            "requests": req,
+            "rate_per_million": 1e6 / req,
+        }
+        for fid, (h0, h1, req) in CRAFTED_SERIES.items()
+        for h in range(h0, h1, 2)
+    ]
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 def write_findings_extract(out: Path, *, with_findings: bool = True) -> Path:
     """The crafted extract (tests.extract.crafted) plus an unpublished cluster c3 (3 users, 4
     reports on gpu-b, with text and an attribution row it should not have kept) and, when
-    ``with_findings``, a ``findings`` table per `CRAFTED_FINDINGS`. Returns the DuckDB path."""
+    ``with_findings``, a ``findings`` table per `CRAFTED_FINDINGS` (and a
+    ``finding_timeseries`` per `CRAFTED_SERIES` where the pipeline has that table).
+    Without, the extract looks like one written before findings existed. Returns the DuckDB
+    path."""
+    from pipeline.extract import SORT_KEYS, write_extract
     from tests.extract import crafted
 
-    db = crafted.write(out)
+    tables = crafted.tables()
+    late = {"findings": _findings_table()}
+    series = _series_table()
+    if series is not None:
+        late["finding_timeseries"] = series
+    for name, table in late.items():
+        if name in SORT_KEYS:  # the pipeline writes (and its views read) this table
+            tables[name] = table
+    write_extract(Path(out), tables, "run-test")
+    db = Path(out) / "triage.duckdb"
     c = duckdb.connect(str(db))
     try:
+        for name, table in late.items():
+            if name not in tables:  # a pipeline that does not write it yet
+                c.register("staged", table)
+                c.execute(f"create table {name} as select * from staged")
+                c.unregister("staged")
+            if not with_findings:
+                c.execute(f"drop table {name}")
         c.execute(
             """insert into reports by name
                select 't' || i as report_id, 'bug' as kind,
@@ -131,18 +216,6 @@ def write_findings_extract(out: Path, *, with_findings: bool = True) -> Path:
             "update reports set comment_redacted = 'synthetic: the reply turned into ' || "
             "'another script, sent by <PERSON>' where cluster_id = 'c1'"
         )
-        if with_findings:
-            c.execute(
-                """create table findings (finding_id varchar, cluster_id varchar,
-                       rank integer, dimension varchar, value varchar,
-                       onset timestamp with time zone, reports bigint, users bigint,
-                       lift double, q_value double, deploy_id varchar)"""
-            )
-            for fid, (cid, rank, dim, val, h, n, u, lift, q, dep) in CRAFTED_FINDINGS.items():
-                c.execute(
-                    "insert into findings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [fid, cid, rank, dim, val, crafted.hour(h), n, u, lift, q, dep],
-                )
     finally:
         c.close()
     return db

@@ -1,8 +1,12 @@
 """The real server in headless Chromium: every page renders its key elements, no exception box.
 
 Starts `triage dashboard` on a free port over the session's real extract, drives Debian's
-chromium with selenium, and saves one screenshot per page under docs/screenshots/ (or
-$TRIAGE_SCREENSHOTS) for the README.
+chromium with selenium, and saves one screenshot per page in a temporary folder.
+
+README screenshots (`make screenshots`): set ``TRIAGE_SCREENSHOTS=docs/screenshots`` to keep
+them there and ``TRIAGE_BROWSER_EXTRACT=OUT/triage.duckdb`` to serve a large extract instead
+of the session's small one; ``TRIAGE_SCREENSHOT_MIN_REPORTS=10000`` makes the test fail on a
+smaller extract, so the README never shows a toy run.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = Path(os.environ.get("TRIAGE_SCREENSHOTS") or ROOT / "docs" / "screenshots")
+ENV_SHOTS = "TRIAGE_SCREENSHOTS"
+ENV_EXTRACT = "TRIAGE_BROWSER_EXTRACT"
+ENV_MIN_REPORTS = "TRIAGE_SCREENSHOT_MIN_REPORTS"
 CHROME_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -37,8 +43,9 @@ CHROME_FLAGS = [
 # page slug -> (title text or None for "the first cluster's label", CSS selectors that must
 # each match at least this many elements once the page has rendered)
 PAGES = {
+    "findings": ("What broke", {'[data-testid="stMetric"]': 4}),
     "overview": (
-        "What is breaking",
+        "Clusters",
         {'[data-testid="stDataFrame"]': 1, '[data-testid="stMetric"]': 5},
     ),
     "cluster": (None, {".vega-embed": 3, '[data-testid="stDataFrame"]': 2}),
@@ -80,7 +87,43 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(extract_db):
+def shots(tmp_path_factory) -> Path:
+    """Where the screenshots go: $TRIAGE_SCREENSHOTS, else a temporary folder."""
+    chosen = os.environ.get(ENV_SHOTS)
+    return Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def served_db(request) -> Path:
+    """The extract served: $TRIAGE_BROWSER_EXTRACT, else the session's real small one."""
+    chosen = os.environ.get(ENV_EXTRACT)
+    db = Path(chosen) if chosen else request.getfixturevalue("extract_db")
+    if not db.exists():
+        pytest.fail(f"{ENV_EXTRACT}={db} does not exist")
+    need = int(os.environ.get(ENV_MIN_REPORTS) or 0)
+    if need:
+        from app import queries
+
+        c = queries.connect(db)
+        try:
+            n = c.execute("select count(*) from reports").fetchone()[0]
+        finally:
+            c.close()
+        assert n >= need, f"{db} has {n} reports, fewer than {ENV_MIN_REPORTS}={need}"
+    return db
+
+
+@pytest.fixture(scope="module")
+def scon(served_db):
+    from app import queries
+
+    c = queries.connect(served_db)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def server(served_db):
     """Base URL of `triage dashboard` serving the session extract; stopped afterwards."""
     port = _free_port()
     log = tempfile.TemporaryFile()
@@ -91,7 +134,7 @@ def server(extract_db):
             "pipeline.cli",
             "dashboard",
             "--extract",
-            str(extract_db),
+            str(served_db),
             "--port",
             str(port),
         ],
@@ -163,12 +206,22 @@ def _settled(drv, title: str | None, need: dict[str, int]) -> bool:
 
 
 @pytest.mark.parametrize("slug", list(PAGES))
-def test_page_in_headless_chromium(server, browser, con, slug):
+def test_page_in_headless_chromium(server, browser, scon, shots, slug):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    from app import queries
+
+    con = scon
     title, need = PAGES[slug]
     query = f"page={slug}"
+    if slug == "findings":
+        if queries.has_findings(con) and len(queries.findings(con)):
+            top = queries.findings(con).iloc[0]["finding_id"]
+            query += f"&finding={top}"
+            need = {**need, '[data-testid="stPageLink"]': 2, ".vega-embed": 1}
+        else:  # an extract without findings: the notice and the clusters view instead
+            need = {**need, '[data-testid="stAlertContentWarning"]': 1}
     if slug == "overview":
         # "Now" a day after the youngest cluster appeared: it must be called out as new.
         first_seen = con.execute(
@@ -193,13 +246,18 @@ def test_page_in_headless_chromium(server, browser, con, slug):
     assert not errors, f"{len(errors)} exception boxes on {slug}"
     assert not browser.find_elements(By.CSS_SELECTOR, '[data-testid="stAlertContentError"]')
     time.sleep(1.5)  # let vega finish drawing before the screenshot
-    # Streamlit scrolls inside its main block: grow the window to show the whole page.
+    # Streamlit scrolls inside its main block: size the window to the page's content (from
+    # a small window, so a taller previous page does not leave blank space below).
+    browser.set_window_size(1600, 900)
+    time.sleep(0.5)
     height = browser.execute_script(
+        "const b = document.querySelector('[data-testid=\"stMainBlockContainer\"]');"
+        "if (b) { return b.getBoundingClientRect().bottom + 40; }"
         "const m = document.querySelector('[data-testid=\"stMain\"]');"
         "return m ? m.scrollHeight : document.body.scrollHeight;"
     )
     browser.set_window_size(1600, min(max(int(height) + 120, 900), 5000))
     time.sleep(1.0)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    assert browser.save_screenshot(str(SHOTS / f"{slug}.png"))
-    assert (SHOTS / f"{slug}.png").stat().st_size > 10_000
+    shots.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(shots / f"{slug}.png"))
+    assert (shots / f"{slug}.png").stat().st_size > 10_000

@@ -16,7 +16,13 @@ from streamlit.testing.v1 import AppTest
 
 import app
 from app import charts, queries
-from tests.app.conftest import CRAFTED_FINDINGS, CRAFTED_ORDER, HIDDEN_CLUSTER, HIDDEN_TEXT
+from tests.app.conftest import (
+    CRAFTED_FINDINGS,
+    CRAFTED_ORDER,
+    CRAFTED_SERIES,
+    HIDDEN_CLUSTER,
+    HIDDEN_TEXT,
+)
 from tests.extract import crafted
 
 ENTRY = str(Path(app.__file__).resolve().parent / "main.py")
@@ -114,6 +120,27 @@ def test_finding_series_and_examples_follow_its_value_and_cluster(fcon):
     ex = queries.finding_examples(fcon, "f-run-model", limit=50)
     assert ex and {r["cluster_id"] for r in ex} == {"c1"}  # c3's text never, c2 has none
     assert all(HIDDEN_TEXT not in (r["comment_redacted"] or "") for r in ex)
+
+
+def test_the_pipelines_own_series_is_used_when_the_extract_has_one(fcon):
+    if not queries.has_table(fcon, "finding_timeseries"):
+        pytest.skip("the pipeline does not write finding_timeseries yet")
+    s = queries.finding_series(fcon, "f-c1-build")
+    h0, h1, requests = CRAFTED_SERIES["f-c1-build"]
+    assert s["requests"].notna().sum() == len(range(h0, h1, 2))  # counted here: no traffic
+    assert set(s["requests"].dropna()) == {requests}
+    assert s["rate_per_million"].max() == pytest.approx(1e6 / requests)
+    assert queries.finding_series(fcon, "f-hidden-c3").empty  # its rows exist, never shown
+
+
+def test_optional_columns_reach_the_page(monkeypatch, findings_db, fcon):
+    have = {n for n, _ in queries._columns(fcon, "findings")}
+    if "folded" not in have:
+        pytest.skip("the extract's findings have no folded column")
+    assert queries.finding(fcon, "f-c1-build")["folded"] == ["server_pool = tpu-a"]
+    at = _app(monkeypatch, findings_db)
+    _ok(at)
+    assert any("folded under it): server_pool = tpu-a" in c.value for c in at.caption)
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -236,6 +263,9 @@ def test_heatmap_height_grows_with_rows_and_labels_stay_distinct():
     assert {d["label"] for d in data} == {same["label"].iloc[0]}  # full label in the tooltip
     # 30 pools x 30 px do not fit beside the labels: the chart keeps its own width.
     assert big["width"] == 30 * charts.COL_PX and "width" not in small
+    # The height is the plot's own: only the width fits the page ("fit" would squeeze the
+    # slanted pool names into it and leave a thin strip).
+    assert small["autosize"]["type"] == "fit-x" and big["autosize"]["type"] == "pad"
 
 
 def test_explore_heatmap_sized_to_its_clusters(monkeypatch, findings_db, fcon):
