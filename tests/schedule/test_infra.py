@@ -236,3 +236,31 @@ def test_dockerfile_builds_the_static_embedding_table_into_the_image():
     builds = [i for i, (op, rest) in enumerate(base) if op == "RUN" and "cached_static_dir" in rest]
     installs = [i for i, (op, rest) in enumerate(base) if op == "RUN" and "pip install ." in rest]
     assert len(builds) == 1 and installs and installs[0] < builds[0] < ops.index("USER")
+
+
+@pytest.mark.parametrize("name", ["flink", "spark"])
+def test_every_endpoint_of_a_portable_runner_is_a_service_in_the_manifests(name):
+    """A runner option file must not point at a job server or worker pool that no manifest
+    defines (spark.args once named a `beam-spark-job-server` that nothing deployed)."""
+    path = INFRA / "runners" / f"{name}.args"
+    ns = build_parser().parse_args(["schedule", "--input", "in", "--output", "out", f"@{path}"])
+    services = {
+        d["metadata"]["name"]: {p["port"] for p in d["spec"]["ports"]}
+        for items in _yaml_docs().values()
+        for d in items
+        if d["kind"] == "Service"
+    }
+    endpoints = [
+        m.groups()
+        for opt in ns.beam_arg
+        if (
+            m := re.match(
+                r"--(?:job|artifact)_endpoint=([\w-]+):(\d+)$|--environment_config=([\w-]+):(\d+)$",
+                opt,
+            )
+        )
+    ]
+    assert len(endpoints) == 3, ns.beam_arg
+    for groups in endpoints:
+        host, port = [g for g in groups if g is not None]
+        assert host in services and int(port) in services[host], (name, host, port)
