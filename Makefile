@@ -22,6 +22,16 @@ demo: $(STAMP)  ## generate the incident replay, run the triage on it, print ran
 	@echo; echo "How this extract scores against the replay's truth:"
 	$(BIN)/triage evaluate --truth $(DEMO)/input/truth --extract $(DEMO)/out/triage.duckdb
 
+# README screenshots from a replay of at least 10,000 reports (docs/dashboard.md).
+SHOTS := demo/screens
+SHOTS_SCALE ?= 0.5
+.PHONY: screenshots
+screenshots: $(STAMP)  ## README screenshots from a >= 10,000-report replay (a few minutes)
+	nice -n 10 $(BIN)/triage simulate --scenario postmortem --output $(SHOTS)/input --scale $(SHOTS_SCALE) --quiet
+	nice -n 10 $(BIN)/triage run --input $(SHOTS)/input --output $(SHOTS)/out --demo-key
+	TRIAGE_BROWSER_EXTRACT=$(SHOTS)/out/triage.duckdb TRIAGE_SCREENSHOTS=docs/screenshots \
+	  TRIAGE_SCREENSHOT_MIN_REPORTS=10000 $(BIN)/pytest -q -p no:cacheprovider tests/app/test_browser.py
+
 test: $(STAMP)  ## lint and run every test (unit, integration, end to end)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
