@@ -21,7 +21,9 @@ and promising pair of values:
   appeared). p = max(p_reports, p_users): one sticky user cannot make a change.
 - onset = the split hour; ``reports``/``users`` = its reports from the onset on; ``expected``
   = max(lambda_before, 1) * e over those hours (lambda_before shrunk towards the run's by
-  ``prior_reports``; 1, or its parts' worst rate for a combination, for a new value);
+  ``prior_reports``; for a new value 1, or its parts' worst rate over the same hours for a
+  combination; a new value that rises within its life is tested on that rise instead when
+  it scores higher);
   ``lift`` = reports / expected; score = (reports - expected) * ln lift (excess x surprise),
   the smaller in users and in reports.
 - Pairs (iDice pruning): from the values with lift > 1 (best few per dimension, even when
@@ -31,8 +33,10 @@ and promising pair of values:
 - Explaining away, as per cluster (`joins.explain`): Benjamini-Hochberg over each step's
   tests, accept the best score among q <= alpha, lift >= min_lift, users >= min_users,
   remove its reports, repeat. Every test of every step and slice is one BH family; findings
-  above alpha are dropped. A symptom's finding naming the same value as an all-reports one is
-  not repeated.
+  above alpha are dropped. Slices run all reports first, then symptoms in name order; what an
+  earlier slice's finding explains (its value's reports from its onset on) is removed from a
+  later slice before it is searched, and its value is not repeated there.
+- A pair must beat each part's lift and score by ``combo_margin`` (else the part explains it).
 
 Each finding lists the clusters its reports fall in (``clusters``, most reports first).
 """
@@ -162,6 +166,7 @@ class EmergingFindings:
         self._tindex: dict[tuple[str, ...], TrafficIndex] = {}
         self._tests: list[float] = []
         self._accepted_global: list[tuple[tuple, set, np.ndarray]] = []
+        self._explained: list[tuple[tuple[str, ...], int, int]] = []
         if D.n == 0 or traffic is None or traffic.num_rows == 0:
             return []
         slices: list[tuple[str | None, np.ndarray]] = [(None, np.arange(D.n))]
@@ -200,6 +205,14 @@ class EmergingFindings:
         D = self._data
         active = np.ones(len(rows_s), dtype=bool)
         self._removed = np.zeros(len(D.span))  # requests of accepted values from their onset
+        # What earlier slices' findings explain is explained here too: their value's reports
+        # from their onset on leave this slice's residual (and their requests its baseline).
+        for dims, key, tau in self._explained:
+            hit = (D.keys(dims)[rows_s] == key) & (D.hour[rows_s] >= D.span0 + tau)
+            if hit.any():
+                active &= ~hit
+                req = self._tidx(dims).requests(D.span, np.array([key]))[:, 0]
+                self._removed[tau:] += req[tau:]
         got: list[tuple[Finding, int]] = []
         accepted_sets = self._accepted_global  # earlier slices' findings count too
         for step in range(1, self.max_findings + 1):
@@ -260,6 +273,7 @@ class EmergingFindings:
             # Their requests leave the baseline too: the residual's rate is the rest's.
             req = self._tidx(best.dims).requests(D.span, np.array([best.key]))[:, 0]
             self._removed[best.tau :] += req[best.tau :]
+            self._explained.append((best.dims, best.key, best.tau))
         return got
 
     def _restates(self, x: _ECand, accepted) -> bool:
@@ -319,8 +333,8 @@ class EmergingFindings:
 
         ``parts``: for a combination, its single values as (dims, key): a combination that
         is new (its traffic starts inside the run) is compared with the worst of its parts'
-        rates before it started, not with the rest's (a new version on servers that were
-        already failing is not a new failure)."""
+        rates over its own lifetime, not with the traffic's (a new version on servers that
+        are failing anyway is not a new failure)."""
         D = self._data
         got = self._series(rows, dims, keys)
         if got is None:
@@ -348,16 +362,16 @@ class EmergingFindings:
         return out
 
     def _reference(self, rows, parts, start: int) -> tuple[float, float]:
-        """max(1, each part's relative rate before ``start``) in reports and users."""
+        """max(1, each part's relative rate from ``start`` on) in reports and users: a new
+        combination must complain more than each of its parts over the same hours."""
         lam, lam_w = 1.0, 1.0
         for dims, key in parts:
             got = self._series(rows, dims, np.array([key]))
             if got is None:
                 continue
             _, _, _, y, yw, e, ew, _ = got
-            if e[:start, 0].sum() > 0:
-                lam = max(lam, (y[:start, 0].sum() + 1.0) / (e[:start, 0].sum() + 1.0))
-                lam_w = max(lam_w, (yw[:start, 0].sum() + 1.0) / (ew[:start, 0].sum() + 1.0))
+            lam = max(lam, (y[start:, 0].sum() + 1.0) / (e[start:, 0].sum() + 1.0))
+            lam_w = max(lam_w, (yw[start:, 0].sum() + 1.0) / (ew[start:, 0].sum() + 1.0))
         return lam, lam_w
 
     def _expected(self, y, Y, n, N) -> np.ndarray:
@@ -376,38 +390,55 @@ class EmergingFindings:
         """(tau, reports after, expected, lift, p, score, new) of one series, or None.
 
         ``ref``: the relative rate (reports, users) a new value is compared with."""
-        H = len(y)
         seen = np.flatnonzero(n > 0)
         if len(seen) == 0 or e.sum() <= 0:
             return None
         new = seen[0] >= self.min_segment_hours
         if new:
-            tau = int(seen[0])
-            lam, lam_w = ref
-            p_r = _chi2_half(self._llr1(y[tau:].sum(), lam * e[tau:].sum()))
-            p_w = _chi2_half(self._llr1(yw[tau:].sum(), lam_w * ew[tau:].sum()))
-        else:
-            rise = best_rise(y, e, min_size=self.min_segment_hours)
-            if rise.tau[0] < 0:
-                return None
-            tau = int(rise.tau[0])
-            rise_w = best_rise(yw, ew, min_size=self.min_segment_hours)
-            p_r = min(1.0, rise.n_splits * float(_chi2_half(rise.llr[0])))
-            p_w = min(1.0, rise_w.n_splits * float(_chi2_half(rise_w.llr[0])))
-            # ... and from the change on it complains more than the traffic's rate predicts
-            # (a deficit before a normal rate is no emerging problem).
-            p_r = max(p_r, float(_chi2_half(self._llr1(y[tau:].sum(), e[tau:].sum()))))
-            p_w = max(p_w, float(_chi2_half(self._llr1(yw[tau:].sum(), ew[tau:].sum()))))
-            # The rate before, shrunk towards the whole run's by ``prior_reports`` expected
-            # reports: a few quiet hours before the split make no lift.
-            # The expectation after the change is the higher of that rate and the traffic's
-            # (a value quieter than the rest that becomes ordinary is no new problem).
-            k = self.prior_reports
-            lam = (y[:tau].sum() + k * y.sum() / e.sum()) / (e[:tau].sum() + k)
-            lam_w = (yw[:tau].sum() + k * yw.sum() / max(ew.sum(), 1e-12)) / (ew[:tau].sum() + k)
-            lam, lam_w = max(lam, 1.0), max(lam_w, 1.0)
+            # A value that is new but rises within its own life (it rides on a problem that
+            # grows later) is tested on that rise when the rise scores higher.
+            start = int(seen[0])
+            later = self._one(y[start:], e[start:], yw[start:], ew[start:], n[start:])
+            first = self._one_new(y, e, yw, ew, start, ref)
+            if later is not None and later[5] > first[5]:
+                return (later[0] + start, *later[1:6], False)
+            return first
+        return self._one_change(y, e, yw, ew)
+
+    def _one_new(self, y, e, yw, ew, tau, ref):
+        lam, lam_w = ref
+        p_r = _chi2_half(self._llr1(y[tau:].sum(), lam * e[tau:].sum()))
+        p_w = _chi2_half(self._llr1(yw[tau:].sum(), lam_w * ew[tau:].sum()))
+        return self._summary(y, e, yw, ew, tau, lam, lam_w, float(max(p_r, p_w)), True)
+
+    def _one_change(self, y, e, yw, ew):
+        H = len(y)
+        rise = best_rise(y, e, min_size=self.min_segment_hours)
+        if rise.tau[0] < 0:
+            return None
+        tau = int(rise.tau[0])
+        rise_w = best_rise(yw, ew, min_size=self.min_segment_hours)
+        p_r = min(1.0, rise.n_splits * float(_chi2_half(rise.llr[0])))
+        p_w = min(1.0, rise_w.n_splits * float(_chi2_half(rise_w.llr[0])))
+        # ... and from the change on it complains more than the traffic's rate predicts
+        # (a deficit before a normal rate is no emerging problem).
+        p_r = max(p_r, float(_chi2_half(self._llr1(y[tau:].sum(), e[tau:].sum()))))
+        p_w = max(p_w, float(_chi2_half(self._llr1(yw[tau:].sum(), ew[tau:].sum()))))
+        # The rate before, shrunk towards the whole run's by ``prior_reports`` expected
+        # reports: a few quiet hours before the split make no lift. The expectation after
+        # the change is the higher of that rate and the traffic's (a value quieter than the
+        # rest that becomes ordinary is no new problem).
+        k = self.prior_reports
+        lam = (y[:tau].sum() + k * y.sum() / e.sum()) / (e[:tau].sum() + k)
+        lam_w = (yw[:tau].sum() + k * yw.sum() / max(ew.sum(), 1e-12)) / (ew[:tau].sum() + k)
         if tau >= H:
             return None
+        return self._summary(
+            y, e, yw, ew, tau, max(lam, 1.0), max(lam_w, 1.0), float(max(p_r, p_w)), False
+        )
+
+    @staticmethod
+    def _summary(y, e, yw, ew, tau, lam, lam_w, p, new):
         rep, exp_ = float(y[tau:].sum()), float(lam * e[tau:].sum())
         repw, expw = float(yw[tau:].sum()), float(lam_w * ew[tau:].sum())
         lift = rep / exp_ if exp_ > 0 else float("inf")
@@ -415,7 +446,7 @@ class EmergingFindings:
             (repw - expw) * np.log((repw + 1.0) / (expw + 1.0)),
             (rep - exp_) * np.log((rep + 1.0) / (exp_ + 1.0)),
         )
-        return tau, rep, exp_, lift, float(max(p_r, p_w)), float(max(score, 0.0)), bool(new)
+        return tau, rep, exp_, lift, p, float(max(score, 0.0)), bool(new)
 
     @staticmethod
     def _llr1(c: float, e: float) -> float:
@@ -449,6 +480,11 @@ class EmergingFindings:
                     rows, (x.dims[0], z.dims[0]), np.array([key]),
                     parts=((x.dims, x.key), (z.dims, z.key)),
                 )  # fmt: skip
-                if got and got[0].lift >= (1.0 + self.combo_margin) * max(a.lift, b.lift):
+                m = 1.0 + self.combo_margin
+                if (
+                    got
+                    and got[0].lift >= m * max(a.lift, b.lift)
+                    and got[0].score >= m * max(a.score, b.score)
+                ):
                     pairs.append(got[0])
         return singles + pairs

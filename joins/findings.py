@@ -309,10 +309,10 @@ def describe_series(
     """Each finding's hourly series; sets its onset (if unset), end and change hours.
 
     The series counts the finding's ``series_rows`` (else ``members``) per hour over the
-    run's span, against the requests of its value (all traffic when traffic lacks the
+    run's span, with the requests of its value (all traffic when traffic lacks the
     dimensions). Change points and the end come from `joins.onset.onset_and_end` (Poisson
-    binary segmentation with requests as exposure); a cluster finding's onset is its first
-    upward change point, an emerging finding keeps the onset its test found.
+    binary segmentation with all traffic's requests as exposure); a cluster finding's onset
+    is its first upward change point, an emerging finding keeps the onset its test found.
 
     Returns:
         FINDING_TIMESERIES rows: finding_id, hour, reports, requests, rate_per_million.
@@ -335,7 +335,10 @@ def describe_series(
         else:
             req = np.zeros(len(y))
         has = req > 0
-        ups, end = onset_and_end(y, req if has.any() else None, min_size=min_size)
+        # Change points against all traffic (as cluster_timeseries): a bug that moves traffic
+        # onto its value (misrouting) raises its share of complaints more than its own rate.
+        total = all_t.totals(data.span) if all_t is not None and all_t.ok else req
+        ups, end = onset_and_end(y, total if (total > 0).any() else None, min_size=min_size)
         f.change_hours = [int(data.span0 + u) for u in ups]
         if f.onset_hour is None and ups:
             f.onset_hour = f.change_hours[0]

@@ -69,4 +69,47 @@ def render(result: RunSummary, top: int = 10) -> str:
     ]
     if hidden:
         out.append(f"({hidden} more clusters with fewer users than the publication threshold)")
+    out += _findings_lines(result, top)
     return "\n".join(out)
+
+
+def _findings_lines(result: RunSummary, top: int) -> list[str]:
+    """The findings (what broke, where, since when, which deploy), best first: per cluster
+    in the order accepted, clusters by users; then the run-wide (emerging) ones."""
+    con = duckdb.connect(str(result.db_path), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables")}
+        if "findings" not in tables:
+            return []
+        rows = con.execute(
+            """select coalesce(f.cluster_id, '(all)') as scope,
+                      f.rank, coalesce(f.symptom, '') as symptom,
+                      f.dimension || ' = ' || f.value as cause, f.onset, f.users, f.lift,
+                      f.q_value, f.deploy_id
+               from findings f left join clusters c using (cluster_id)
+               order by f.cluster_id is null, c.n_users desc nulls last, f.cluster_id, f.rank
+               limit ?""",
+            [top * 2],
+        ).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        return ["", "findings: none"]
+    head = ("findings", "rank", "symptom", "cause", "onset", "users", "lift", "q", "deploy")
+    body = [
+        (
+            scope,
+            str(rank),
+            symptom,
+            cause[:60],
+            onset.strftime("%Y-%m-%d %H:%M") if onset else "-",
+            str(users),
+            _fmt(lift, ".1f"),
+            _fmt(q, ".1e"),
+            _fmt(dep),
+        )
+        for scope, rank, symptom, cause, onset, users, lift, q, dep in rows
+    ]
+    widths = [max(len(x) for x in col) for col in zip(head, *body, strict=False)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+    return ["", line(head), line(["-" * w for w in widths]), *[line(r) for r in body]]
