@@ -241,7 +241,9 @@ class Redactor:
             yield None if view is None else next(ner_docs)
 
     def _artifacts(self, text: str, ner_doc: Doc | None) -> NlpArtifacts:
-        people = [] if ner_doc is None else [e for e in ner_doc.ents if e.label_ == E.PERSON]
+        # Every label: CodeAwarePersonRecognizer keeps PERSON, LexiconNameRecognizer scores
+        # the others (en_core_web_sm labels many names ORG, GPE or NORP).
+        people = [] if ner_doc is None else list(ner_doc.ents)
         scores = [self._engine.ner_model_configuration.default_score] * len(people)
         full_doc = ner_doc if ner_doc is not None and ner_doc.text == text else None
         return _LazyArtifacts(text, full_doc, self._nlp, people, scores, self._engine)

@@ -18,7 +18,8 @@ from redaction.recognizers.contact import (
     OfflineEmailRecognizer,
     PhoneFormatRecognizer,
 )
-from redaction.recognizers.person import CodeAwarePersonRecognizer, PersonCueRecognizer
+from redaction.recognizers.names import LexiconNameRecognizer, NameCueRecognizer
+from redaction.recognizers.person import CodeAwarePersonRecognizer
 from redaction.recognizers.prefiltered import (
     PrefilteredIbanRecognizer,
     PrefilteredIpRecognizer,
@@ -43,7 +44,8 @@ def build_registry(
     configure_offline_tldextract()
     recognizers = [
         CodeAwarePersonRecognizer(supported_language=language),
-        PersonCueRecognizer(supported_language=language),
+        LexiconNameRecognizer(supported_language=language),
+        NameCueRecognizer(supported_language=language),
         OfflineEmailRecognizer(supported_language=language),
         MultiRegionPhoneRecognizer(supported_regions=phone_regions),
         PhoneFormatRecognizer(supported_language=language),

@@ -1,5 +1,7 @@
 """Person names from spaCy's NER, minus names that are code or foreign-script runs.
 
+Cues and the name lexicon are in :mod:`redaction.recognizers.names`.
+
 ``class Jordan``, ``def parse_smith()``, ``self.Morgan`` and ``Jordan.parse()`` are
 identifiers, and a Thai or Chinese run is a symptom: none of them may become <PERSON>.
 """
@@ -11,14 +13,12 @@ from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
 # isort: split
 
 import re
-from typing import ClassVar
 
 from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from redaction.entities import PERSON
-from redaction.recognizers.base import RegexSpanRecognizer, SpanPattern
 
 # A name right after one of these words is a declaration, not a person.
 CODE_KEYWORDS = frozenset(
@@ -110,66 +110,12 @@ class CodeAwarePersonRecognizer(SpacyRecognizer):
     def analyze(  # noqa: D102
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
+        from redaction.recognizers.names import not_a_person_alone
+
         results = super().analyze(text, entities, nlp_artifacts)
-        return [r for r in results if not looks_like_code_or_foreign(text, r.start, r.end)]
-
-
-_NAME = (
-    r"(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
-    r"(?:[ \t]+(?:(?:van|von|de|da|di|del|der|le|la|bin|al)[ \t]+)?[A-Z][a-zA-Z'\-]+){0,2})"
-)
-# Capitalised words that follow a cue but are not names.
-_NOT_NAMES = frozenset(
-    {
-        "I", "The", "This", "That", "These", "It", "Its", "Not", "Going", "Sorry", "Also",
-        "Just", "Here", "There", "Team", "All", "Everyone", "Folks", "Guys", "Again", "Thanks",
-        "Thank", "Please", "Yes", "No", "Ok", "Okay", "Support", "Admin", "Claude", "User",
-        "Sir", "Madam", "Hi", "Hello", "Regards", "Best", "Cheers", "None", "True", "False",
-        "Null", "Error", "Bug", "Issue", "Sent", "Using", "Working", "Trying", "Still",
-    }
-)  # fmt: skip
-
-
-class PersonCueRecognizer(RegexSpanRecognizer):
-    """Names in positions where people write names, which the small NER model misses:
-    ``Contact: Ana Silva``, a ``-- Wei`` signature, ``I'm Lucas``, ``my colleague Ana``,
-    ``letter to Tomasz Brown``, ``"name": "Mei Nilsson"`` in pasted JSON/YAML."""
-
-    ENTITY = PERSON
-    PATTERNS: ClassVar[tuple[SpanPattern, ...]] = (
-        SpanPattern(
-            "cue phrase",
-            re.compile(
-                r"(?i:\b(?:contact(?:ed)?|signed|regards|thanks|cheers|cc|author|owner|"
-                r"reviewer|assignee|reported by|my name is|i am|i'm|this is|my (?:colleague|"
-                r"coworker|co-worker|manager|boss|teammate|friend|wife|husband)|colleague|"
-                r"letter to|email(?:ed)? to|message to|dear|hi|hello|hey|ask|asked|mr\.?|"
-                r"mrs\.?|ms\.?|dr\.?))[:,]?[ \t]+" + _NAME
-            ),
-            0.6,
-            "name",
-        ),
-        SpanPattern("signature", re.compile(r"(?:^|\s)(?:--|\u2014|~)[ \t]*" + _NAME), 0.6, "name"),
-        SpanPattern(
-            "name field",
-            re.compile(
-                r"(?i:[\"']?(?:name|full_?name|author|owner|contact|customer|user_?name|"
-                r"first_?name|last_?name|display_?name|assignee|reviewer)[\"']?\s*[:=]\s*[\"'])"
-                + _NAME
-            ),
-            0.7,
-            "name",
-        ),
-    )
-
-    def may_match(self, text: str) -> bool:  # noqa: D102
-        return any(c.isupper() for c in text)
-
-    def validate(self, value: str) -> bool:  # noqa: D102
-        return value.split()[0] not in _NOT_NAMES
-
-    def analyze(  # noqa: D102
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results = super().analyze(text, entities, nlp_artifacts)
-        return [r for r in results if not looks_like_code_or_foreign(text, r.start, r.end)]
+        return [
+            r
+            for r in results
+            if not looks_like_code_or_foreign(text, r.start, r.end)
+            and not not_a_person_alone(text, r.start, r.end)
+        ]
