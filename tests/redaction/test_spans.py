@@ -67,6 +67,14 @@ def test_overlaps_merge_into_their_union_typed_by_priority():
     assert merge_spans([Span(0, 20, E.PERSON), Span(2, 5, E.PERSON)]) == [Span(0, 20, E.PERSON)]
 
 
+def test_priority_not_the_alphabet_types_a_merged_span():
+    # HOME_PATH outranks EMAIL_ADDRESS and SECRET outranks CREDIT_CARD, against the alphabet
+    assert merge_spans([Span(0, 10, E.EMAIL_ADDRESS), Span(5, 15, E.HOME_PATH)]) == [
+        Span(0, 15, E.HOME_PATH)
+    ]
+    assert merge_spans([Span(0, 9, E.SECRET), Span(0, 9, E.CREDIT_CARD)]) == [Span(0, 9, E.SECRET)]
+
+
 def test_touching_and_disjoint_spans_stay_apart_sorted():
     spans = [Span(10, 15, E.PERSON), Span(5, 10, E.PHONE_NUMBER), Span(20, 22, E.PERSON)]
     assert merge_spans(spans) == [
