@@ -1,0 +1,215 @@
+"""Measurement (issue 20, item 7): is every routed bug found, how early, and does the null
+scenario stay quiet? The whole pipeline on replays over seeds and scenarios.
+
+    nice -n 10 .venv/bin/python bench/eval_findings.py \\
+        [--postmortem-seeds 1,2,3,4,5] [--scenario-seeds 1,2] [--scale 0.1] \\
+        [--scenario-scale 0.25] [--hours 12,24,48] [--out bench/results/findings_eval.json]
+
+For each (scenario, seed): `triage simulate`, one `triage run` over the whole replay (in
+this process, the public demo key: synthetic data), scored with `joins.evaluate.found`
+(a finding naming an accepted cause with rank <= 3 and q <= 0.05; attributions when the
+extract has no findings table), then the time to detection with
+`pipeline.evaluate.time_to_detection` (`--until onset + H`, stopping at the first H a bug is
+found). Null scenario: the findings with q <= 0.01 and lift >= 2 (every one is a false
+alarm). Nothing is tuned here: the thresholds are the issue's, the seeds are 1..N.
+
+Writes the per-bug rows, the null counts, the CPU time of this process (runs are
+in-process) and a markdown table (also printed) to ``--out``. Statistics only: no text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def evaluate_one(scenario: str, seed: int, scale: float, hours: list[int], work: Path) -> dict:
+    """Simulate, run, score and time-to-detect one (scenario, seed)."""
+    from joins.evaluate import (
+        _read_extract,
+        confident_rows,
+        found,
+        is_routed,
+        load_causes,
+        names_cause,
+    )
+    from pipeline import job
+    from pipeline.evaluate import time_to_detection
+    from pipeline.options import KeySource, RunOptions
+    from pipeline.replay.generate import simulate
+
+    t0, c0 = time.monotonic(), _cpu()
+    replay = work / f"{scenario}-{seed}"
+    summary = simulate(replay, seed=seed, scale=scale, scenario=scenario)
+    base = RunOptions(
+        input_dir=replay, output_dir=work / f"{scenario}-{seed}-out", key=KeySource(allow_demo=True)
+    )
+    result = job.run(base)
+    tables = _read_extract(result.db_path)
+    causes = load_causes(replay / "truth")
+    routed = {b: i for b, i in sorted(causes.items()) if is_routed(i)}
+    true_causes = [c for i in routed.values() for c in i["accepted_causes"]]
+    confident = confident_rows(tables)
+    ttd = time_to_detection(
+        base, replay / "truth", hours, stop_when_found=True, progress=_say, run=job.run
+    )
+    bugs = []
+    for bug, info in routed.items():
+        hit = found(tables, info["accepted_causes"])
+        bugs.append(
+            {
+                "bug": bug,
+                "onset": info["onset"],
+                "accepted": [f"{c['dimension']}={c['value']}" for c in info["accepted_causes"]],
+                "detected": hit["found"],
+                "rank": hit["rank"],
+                "q": hit["q_value"],
+                "lift": hit["lift"],
+                "row": f"{hit['dimension']}={hit['value']}" if hit["dimension"] else None,
+                "cluster_id": hit["cluster_id"],
+                "deploy_id": hit["deploy_id"],
+                "true_deploys": info.get("deploys", []),
+                "ttd_hours": ttd[bug]["ttd_hours"],
+                "by_hours": {
+                    str(h): {k: r.get(k) for k in ("found", "rank", "q_value", "lift", "error")}
+                    for h, r in ttd[bug]["by_hours"].items()
+                },
+            }
+        )
+    return {
+        "scenario": scenario,
+        "seed": seed,
+        "scale": scale,
+        "source": "findings" if tables.get("findings") is not None else "attributions",
+        "reports": summary["reports"],
+        "reports_by_cause": {
+            k.removeprefix("reports_"): v for k, v in summary.items() if k.startswith("reports_")
+        },
+        "bugs": bugs,
+        "confident": len(confident),
+        "confident_unexplained": sum(1 for r in confident if not names_cause(r, true_causes)),
+        "confident_rows": confident if scenario == "null" else None,
+        "unrouted": sorted(set(causes) - set(routed)),
+        "wall_s": round(time.monotonic() - t0, 1),
+        "cpu_s": round(_cpu() - c0, 1),
+    }
+
+
+def _fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def markdown(items: list[dict], hours: list[int]) -> str:
+    lines = [
+        "| scenario | seed | bug | found (rank <= 3, q <= 0.05) | rank | q | lift | row | "
+        f"TTD (of {', '.join(f'+{h} h' for h in hours)}) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for it in items:
+        for b in it["bugs"]:
+            ttd = f"{b['ttd_hours']} h" if b["ttd_hours"] is not None else f"> {hours[-1]} h"
+            lines.append(
+                f"| {it['scenario']} | {it['seed']} | {b['bug']} | "
+                f"{'yes' if b['detected'] else '**no**'} | {_fmt(b['rank'], 'd')} | "
+                f"{_fmt(b['q'], '.1e')} | {_fmt(b['lift'], '.1f')} | {b['row'] or '-'} | {ttd} |"
+            )
+    lines += [
+        "",
+        "| scenario | seed | confident findings (q <= 0.01, lift >= 2) | naming no true cause |",
+        "|---|---|---|---|",
+    ]
+    for it in items:
+        lines.append(
+            f"| {it['scenario']} | {it['seed']} | {it['confident']} | "
+            f"{it['confident_unexplained']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--postmortem-seeds", default="1,2,3,4,5")
+    ap.add_argument("--scenario-seeds", default="1,2")
+    ap.add_argument("--scenarios", default="kernel,custom-column,sampler,null")
+    ap.add_argument("--scale", type=float, default=0.1, help="postmortem scale (default 0.1)")
+    ap.add_argument("--scenario-scale", type=float, default=0.25)
+    ap.add_argument("--hours", default="12,24,48")
+    ap.add_argument("--out", default=str(ROOT / "bench/results/findings_eval.json"))
+    args = ap.parse_args(argv)
+    hours = sorted(_ints(args.hours))
+    plan = [("postmortem", s, args.scale) for s in _ints(args.postmortem_seeds)]
+    plan += [
+        (sc, s, args.scenario_scale)
+        for sc in args.scenarios.split(",")
+        if sc
+        for s in _ints(args.scenario_seeds)
+    ]
+    items = []
+    t0, c0 = time.monotonic(), _cpu()
+    with tempfile.TemporaryDirectory(prefix="eval-findings-") as tmp:
+        for i, (scenario, seed, scale) in enumerate(plan, start=1):
+            _say(f"eval_findings: {i}/{len(plan)} {scenario} seed {seed} scale {scale} ...")
+            it = evaluate_one(scenario, seed, scale, hours, Path(tmp))
+            items.append(it)
+            _say(
+                f"eval_findings: {scenario} seed {seed}: "
+                + ", ".join(
+                    f"{b['bug']} {'found' if b['detected'] else 'NOT found'} "
+                    f"(rank {b['rank']}, TTD {b['ttd_hours']})"
+                    for b in it["bugs"]
+                )
+                + f"; confident {it['confident']} ({it['confident_unexplained']} unexplained); "
+                f"{it['cpu_s']} s CPU, {it['wall_s']} s wall"
+            )
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    table = markdown(items, hours)
+    out = {
+        "command": "nice -n 10 .venv/bin/python bench/eval_findings.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "commit": commit,
+        "hours": hours,
+        "found_rule": "a finding (attributions if none) naming an accepted cause, rank <= 3, "
+        "q <= 0.05",
+        "confident_rule": "q <= 0.01 and lift >= 2",
+        "items": items,
+        "cpu_s": round(_cpu() - c0, 1),
+        "wall_s": round(time.monotonic() - t0, 1),
+        "cores": os.cpu_count(),
+        "markdown": table,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2, default=str) + "\n")
+    print(table)
+    print(f"\n{out['cpu_s']} s CPU, {out['wall_s']} s wall; written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
