@@ -13,8 +13,9 @@ one part per file (mutmut's mutant-name patterns) and each part is timed.
 
     .venv/bin/python bench/mutation.py [--part NAME ...] [--max-children N] [--work DIR]
 
-Writes bench/results/mutation.json (only when every part ran). Survivors are listed with
-their diff; docs/testing.md explains each one that is left.
+Updates bench/results/mutation.json: the parts just run replace their earlier results, each
+with its commit and time. Survivors are listed with their diff; docs/testing.md explains
+each one that is left.
 """
 
 from __future__ import annotations
@@ -112,48 +113,60 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mutation: see {work / 'mutmut.log'}", file=sys.stderr)
             return rc
     status = _statuses(work)
-    result_parts, survivors = {}, []
+    done = {}
     for part in parts:
         names = sorted(n for n in status if any(fnmatch.fnmatch(n, p) for p in PARTS[part]))
         counts: dict[str, int] = {}
         for n in names:
             counts[status[n]] = counts.get(status[n], 0) + 1
         killed = sum(v for k, v in counts.items() if k in KILLED)
-        result_parts[part] = {
+        done[part] = {
+            "commit": commit,
             "mutants": len(names),
             **dict(sorted(counts.items())),
             "killed_share": round(killed / len(names), 4) if names else None,
             "seconds": seconds[part],
+            "survivors": [
+                {"mutant": n, "status": status[n], "diff": _diff(work, n)}
+                for n in names
+                if status[n] not in KILLED
+            ],
         }
-        for n in names:
-            if status[n] not in KILLED:
-                survivors.append({"part": part, "mutant": n, "status": status[n],
-                                  "diff": _diff(work, n)})  # fmt: skip
-    total = sum(p["mutants"] for p in result_parts.values())
-    killed = sum(p.get(k, 0) for p in result_parts.values() for k in KILLED)
-    result = {
-        "commit": commit,
+    result = _merge(done, args.max_children, work)
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    RESULTS.write_text(text)
+    for part, r in done.items():
+        print(f"mutation: {part}: {r['mutants']} mutants, killed share {r['killed_share']}, "
+              f"{len(r['survivors'])} survivors, {r['seconds']} s")  # fmt: skip
+    t = result["total"]
+    print(f"mutation: core total {t['killed_or_timeout']}/{t['mutants']} killed "
+          f"({t['killed_share']}); work folder {work}")  # fmt: skip
+    return 0
+
+
+def _merge(done: dict, max_children: int, work: Path) -> dict:
+    """The results file with the parts just run replaced (a split run fills it part by part;
+    each part records the commit it ran on)."""
+    old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    parts = {p: old.get("parts", {}).get(p) for p in PARTS}
+    parts.update(done)
+    parts = {p: r for p, r in parts.items() if r}
+    total = sum(r["mutants"] for r in parts.values())
+    killed = sum(r.get(k, 0) for r in parts.values() for k in KILLED)
+    return {
         "tool": "mutmut " + _version(),
-        "command": "nice -n 10 .venv/bin/python bench/mutation.py"
-        + "".join(f" --part {p!r}" for p in args.part or [])
-        + f" --max-children {args.max_children}",
+        "command": f"nice -n 10 .venv/bin/python bench/mutation.py --max-children {max_children}"
+        " (make mutation); one part: add --part NAME",
         "tests": _tests(work),
-        "parts": result_parts,
+        "parts": parts,
         "total": {
             "mutants": total,
             "killed_or_timeout": killed,
             "killed_share": round(killed / total, 4) if total else None,
-            "seconds": round(sum(seconds.values()), 1),
-        },  # fmt: skip
-        "survivors": survivors,
+            "seconds": round(sum(r["seconds"] for r in parts.values()), 1),
+            "parts_missing": [p for p in PARTS if p not in parts],
+        },
     }
-    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    (work / "mutation.json").write_text(text)
-    if not args.part:
-        RESULTS.write_text(text)
-    print(json.dumps(result["parts"], indent=1))
-    print(f"mutation: {killed}/{total} killed; survivors: {len(survivors)}; work folder {work}")
-    return 0
 
 
 def _version() -> str:
