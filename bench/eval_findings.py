@@ -1,9 +1,12 @@
 """Measurement (issue 20, item 7): is every routed bug found, how early, and does the null
 scenario stay quiet? The whole pipeline on replays over seeds and scenarios.
 
-    nice -n 10 .venv/bin/python bench/eval_findings.py \\
+    nice -n 10 .venv/bin/python bench/eval_findings.py --head \\
         [--postmortem-seeds 1,2,3,4,5] [--scenario-seeds 1,2] [--scale 0.1] \\
         [--scenario-scale 0.25] [--hours 12,24,48] [--out bench/results/findings_eval.json]
+
+``--head`` measures the committed tree: ``git archive HEAD`` into a scratch folder, run
+there (its packages first on the path), its commit recorded; without it, the working tree.
 
 For each (scenario, seed): `triage simulate`, one `triage run` over the whole replay (in
 this process, the public demo key: synthetic data), scored with `joins.evaluate.found`
@@ -23,8 +26,10 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -160,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario-scale", type=float, default=0.25)
     ap.add_argument("--hours", default="12,24,48")
     ap.add_argument("--out", default=str(ROOT / "bench/results/findings_eval.json"))
+    ap.add_argument("--head", action="store_true", help="measure an export of HEAD")
+    ap.add_argument("--commit", help=argparse.SUPPRESS)  # set by --head for the export
     args = ap.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if args.head:
+        return _run_on_head([a for a in argv if a != "--head"], Path(args.out).resolve())
     hours = sorted(_ints(args.hours))
     plan = [("postmortem", s, args.scale) for s in _ints(args.postmortem_seeds)]
     plan += [
@@ -186,13 +196,18 @@ def main(argv: list[str] | None = None) -> int:
                 + f"; confident {it['confident']} ({it['confident_unexplained']} unexplained); "
                 f"{it['cpu_s']} s CPU, {it['wall_s']} s wall"
             )
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
+    commit = (
+        args.commit
+        or subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip()
+        + " + working tree"
+    )
     table = markdown(items, hours)
     out = {
         "command": "nice -n 10 .venv/bin/python bench/eval_findings.py "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
+        + ("--head " if args.commit else "")
+        + " ".join(a for i, a in enumerate(argv) if not _is_internal(argv, i)),
         "commit": commit,
         "hours": hours,
         "found_rule": "a finding (attributions if none) naming an accepted cause, rank <= 3, "
@@ -209,6 +224,31 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print(f"\n{out['cpu_s']} s CPU, {out['wall_s']} s wall; written to {args.out}")
     return 0
+
+
+def _is_internal(argv: list[str], i: int) -> bool:
+    return argv[i] in ("--commit", "--out") or (i > 0 and argv[i - 1] in ("--commit", "--out"))
+
+
+def _run_on_head(argv: list[str], out: Path) -> int:
+    """Export HEAD and run this script there, recording the commit."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout.strip()  # fmt: skip
+    work = Path(tempfile.mkdtemp(prefix="eval-findings-head-"))
+    try:
+        archive = work / "head.tar"
+        subprocess.run(["git", "archive", "-o", str(archive), "HEAD"], cwd=ROOT, check=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(work / "tree", filter="data")
+        _say(f"eval_findings: HEAD {commit} exported to {work / 'tree'}")
+        env = {**os.environ, "PYTHONPATH": str(work / "tree")}
+        cmd = [sys.executable, str(work / "tree/bench/eval_findings.py"), *argv]
+        cmd += ["--commit", commit, "--out", str(out)]
+        return subprocess.run(cmd, cwd=work / "tree", env=env).returncode
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
