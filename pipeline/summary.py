@@ -78,7 +78,9 @@ def _findings_lines(result: RunSummary, top: int) -> list[str]:
     in the order accepted, clusters by users; then the run-wide (emerging) ones."""
     con = duckdb.connect(str(result.db_path), read_only=True)
     try:
-        tables = {r[0] for r in con.execute("select table_name from information_schema.tables")}
+        tables = {
+            r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        }
         if "findings" not in tables:
             return []
         rows = con.execute(
