@@ -209,3 +209,37 @@ def test_cli_replays_a_tiny_scenario(tmp_path):
     assert by["24"]["until"] == (onset + timedelta(hours=24)).isoformat()
     assert by["48"]["source"] in ("findings", "attributions")
     assert "evaluate: run 2" in p.stderr
+
+
+def test_an_unrouted_bugs_cluster_still_raises_false_alarms(tmp_path):
+    """A UI wave (routed: false) is not scored as a bug; a confident attribution in its
+    cluster is a false alarm and a confident row naming no true cause."""
+    import pyarrow.parquet as pq
+
+    from joins.evaluate import evaluate_extract
+
+    truth = _truth(tmp_path)
+    pq.write_table(
+        pa.table({"report_id": ["r1", "r2", "r3"], "cause": ["a", "ui", "background"]}),
+        truth / "reports.parquet",
+    )
+    reports = pa.table({"report_id": ["r1", "r2", "r3"], "cluster_id": ["c1", "c2", "c3"]})
+    attributions = pa.table(
+        {
+            "cluster_id": ["c1", "c2", "c3"],
+            "rank": [1, 1, 1],
+            "dimension": ["sampler_build", "platform", "model"],
+            "value": ["s1", "first_party", "opus-3"],
+            "q_value": [1e-9, 1e-4, 0.3],
+            "lift": [5.0, 2.5, 1.1],
+            "reports": [30, 40, 9],
+            "users": [20, 30, 9],
+        }
+    )
+    res = evaluate_extract({"reports": reports, "attributions": attributions}, truth)
+    assert res["bugs"]["a"]["found"]["found"] and res["bugs"]["a"]["routed"]
+    assert res["bugs"]["ui"]["routed"] is False and res["bugs"]["ui"]["found"] is None
+    assert [r["cluster_id"] for r in res["false_alarms"]] == ["c2"]
+    assert [r["value"] for r in res["confident_unexplained"]] == ["first_party"]
+    assert res["source"] == "attributions"
+    assert res["bugs"]["b"]["found"]["found"] is False  # no report, no row: not found
