@@ -92,8 +92,10 @@ def candidate_entities(text: str, enabled: frozenset[str]) -> list[str]:
         wanted.add(E.PERSON)
     if "@" in text:
         wanted.add(E.EMAIL_ADDRESS)
+    if digits >= 5:  # a 5-digit national number after a cue (AnyRegionPhoneRecognizer)
+        wanted.add(E.PHONE_NUMBER)
     if digits >= 7:
-        wanted.update((E.PHONE_NUMBER, E.IBAN_CODE))
+        wanted.add(E.IBAN_CODE)
     if digits >= 9:
         wanted.add(E.US_SSN)
     if digits >= 12:

@@ -20,6 +20,7 @@ from redaction.recognizers.contact import (
 )
 from redaction.recognizers.names import LexiconNameRecognizer, NameCueRecognizer
 from redaction.recognizers.person import CodeAwarePersonRecognizer
+from redaction.recognizers.phones import AnyRegionPhoneRecognizer
 from redaction.recognizers.prefiltered import (
     PrefilteredIbanRecognizer,
     PrefilteredIpRecognizer,
@@ -49,6 +50,7 @@ def build_registry(
         OfflineEmailRecognizer(supported_language=language),
         MultiRegionPhoneRecognizer(supported_regions=phone_regions),
         PhoneFormatRecognizer(supported_language=language),
+        AnyRegionPhoneRecognizer(supported_language=language),
         CardRecognizer(supported_language=language),
         PrefilteredIbanRecognizer(supported_language=language),
         PrefilteredIpRecognizer(supported_language=language),

@@ -39,7 +39,7 @@ from redaction.entities import PERSON
 from redaction.recognizers.person import looks_like_code_or_foreign
 
 # "\\n" written out (JSON pasted as text, logs): the letter after it starts a new word.
-_ESCAPED_BREAK = regex.compile(r"\\[nrt](?=\p{Lu})")
+_ESCAPED_BREAK = regex.compile(r"\\[nrt](?=[\p{Lu}\d+(])")
 _UPPER_WORD = r"\p{Lu}(?:[\p{Ll}\p{M}]+(?:\p{Lu}[\p{Ll}\p{M}]+)?)(?:['’\-]\p{Lu}?[\p{Ll}\p{M}]+)*"
 _INITIAL = r"\p{Lu}\.?"
 _PARTICLE = r"(?:van|von|de|da|di|del|della|der|den|dos|das|du|la|le|bin|ibn|al|el|ter|ten|y)"

@@ -1,0 +1,147 @@
+"""Phone numbers of every region libphonenumber has metadata for (issue 18).
+
+libphonenumber's matcher scans a text once per region, so the redactor parses only a few
+regions that way (:data:`redaction.recognizers.contact.PHONE_REGIONS`). This recognizer
+finds *digit runs written like a phone number* (groups of digits with spaces, dots,
+dashes, parentheses, an optional ``+`` and extension) and validates each against every
+region: an international number must be valid for its country code; a national number
+must be valid in some region and written as one (a trunk ``0``, parentheses or ``+``).
+After a cue word ("call", "phone", "tel", "mobile", "whatsapp", "reach me", "fax", ...)
+or before one ("... office", "... mobile"), the format check is relaxed: any grouping that
+is a *possible* number of some region counts ("call me on 67 501 36 56").
+"""
+
+from __future__ import annotations
+
+from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
+
+# isort: split
+
+from functools import lru_cache
+
+import phonenumbers
+import regex
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from redaction.entities import PHONE_NUMBER
+from redaction.recognizers.names import view_of
+from redaction.text_safety import digit_count
+
+_CANDIDATE = regex.compile(
+    r"(?<![\w.+/\-:])(?:\+[ \t]?)?(?:\(?\d{1,5}\)?[ .\-\t]?){1,6}\d{2,}"
+    r"(?:[ \t]*(?:ext\.?|x|#|extension)[ \t]*\d{1,6})?(?![\w/]|-\d|\.\d|:\d)"
+)
+_CUE_BEFORE = regex.compile(
+    r"(?i:\b(?:call|calls|called|calling|phone|phoned|tel|telephone|mobile|mob|cell|"
+    r"cellphone|whatsapp|signal|telegram|viber|sms|text\s+me|reach\s+me|reach\s+us|fax|"
+    r"contact|office|desk|landline|ring|dial|hotline|helpline|"
+    r"telefon|téléphone|telefone|teléfono|telefono|handy|móvil|movil|portable|cellulare)\b)"
+    r"[^\n\d]{0,20}$"
+)
+_CUE_AFTER = regex.compile(
+    r"^[ \t\-–—(]*(?i:office|mobile|cell|fax|home|work|desk|tel|phone|whatsapp)\b"
+)
+_EXTENSION = regex.compile(r"(?i)[ \t]*(?:ext\.?|x|#|extension)[ \t]*\d{1,6}$")
+_DATE_LIKE = regex.compile(
+    r"^(?:\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./]\d{2,4})$"
+)
+
+
+@lru_cache(maxsize=1)
+def _regions() -> tuple[str, ...]:
+    return tuple(sorted(phonenumbers.SUPPORTED_REGIONS))
+
+
+def _valid_somewhere(number: str, possible_only: bool) -> bool:
+    """True if ``number`` (national digits, maybe with a trunk prefix) is a valid (or, with
+    ``possible_only``, a possible) number of at least one region."""
+    for region in _regions():
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return True
+        if possible_only and phonenumbers.is_possible_number(parsed):
+            return True
+    return False
+
+
+def is_phone(value: str, cue: bool) -> bool:
+    """True if ``value`` (a candidate digit run) is a phone number; ``cue``: a phone cue is
+    next to it, which relaxes the format check."""
+    body = _EXTENSION.sub("", value).strip()
+    digits = sum(c.isdigit() for c in body)
+    # Some small regions dial 5- or 6-digit national numbers; those need a cue.
+    if not (5 if cue else 7) <= digits <= 15 or _DATE_LIKE.match(body):
+        return False
+    if body.startswith("+"):
+        try:
+            parsed = phonenumbers.parse(body, None)
+        except phonenumbers.NumberParseException:
+            return False
+        if cue:
+            return phonenumbers.is_possible_number(parsed)
+        return phonenumbers.is_valid_number(parsed)
+    groups = regex.split(r"[ .\-\t()]+", body.strip("()"))
+    groups = [g for g in groups if g]
+    if cue:
+        return _valid_somewhere(body, possible_only=True)
+    formatted = body.startswith(("0", "(")) and len(groups) >= 2
+    if not formatted or "." in body and len(groups) == 4 and all(len(g) <= 3 for g in groups):
+        return False  # an IPv4-like dotted quad
+    return _valid_somewhere(body, possible_only=False)
+
+
+class AnyRegionPhoneRecognizer(EntityRecognizer):
+    """National and international phone numbers of every region (see the module doc)."""
+
+    def __init__(self, supported_language: str = "en", score: float = 0.7) -> None:
+        super().__init__(
+            supported_entities=[PHONE_NUMBER],
+            supported_language=supported_language,
+            name="AnyRegionPhoneRecognizer",
+        )
+        self.score = score
+
+    def load(self) -> None:  # noqa: D102
+        pass
+
+    def analyze(  # noqa: D102
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if PHONE_NUMBER not in entities or digit_count(text) < 5:
+            return []
+        return [
+            RecognizerResult(
+                entity_type=PHONE_NUMBER,
+                start=s,
+                end=e,
+                score=self.score,
+                analysis_explanation=AnalysisExplanation(
+                    recognizer=self.name, original_score=self.score
+                ),
+                recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                },
+            )
+            for s, e in self.find_spans(view_of(text))
+        ]
+
+    @staticmethod
+    def find_spans(text: str) -> list[tuple[int, int]]:
+        """(start, end) of every phone number in ``text``."""
+        out = []
+        for m in _CANDIDATE.finditer(text, concurrent=False):
+            start, end = m.span()
+            value = text[start:end].rstrip(" .-\t")
+            end = start + len(value)
+            cue = (
+                _CUE_BEFORE.search(text[max(0, start - 40) : start]) is not None
+                or _CUE_AFTER.search(text[end : end + 16]) is not None
+            )
+            if is_phone(value, cue):
+                out.append((start, end))
+        return out
