@@ -122,7 +122,7 @@ def _findings(source: ui.Source, cid: str) -> None:
             "findings",
             f"cause {r['rank']}: {page_findings.where_text(r['dimension'], r['value'])} since "
             f"{r['onset']:%b %d %H:00} UTC ({r['users']:,} users, lift {r['lift']:.1f}, "
-            f"q {r['q_value']:.0e}{dep})",
+            f"q {page_findings.q_text(r['q_value'])}{dep})",
             icon=":material/crisis_alert:",
             finding=r["finding_id"],
         )

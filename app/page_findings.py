@@ -22,7 +22,7 @@ from app import charts, page_overview, ui
 from app.evidence import field_html
 
 #: Findings shown as cards on top; every one is in the table and can be opened below it.
-CARDS = 8
+CARDS = 5
 
 NO_FINDINGS_TABLE = (
     "This extract has no findings table: it was written before findings (what broke, where, "
@@ -54,6 +54,13 @@ def deploy_text(row) -> str:
     if _present(row["deploy_started_at"]):
         extra.append(f"started {_when(row['deploy_started_at'])}")
     return f"{dep} ({', '.join(extra)})" if extra else str(dep)
+
+
+def q_text(q) -> str:
+    """A q-value for people: one significant digit; "< 1e-300" for an underflow to 0."""
+    if not _present(q):
+        return "?"
+    return "< 1e-300" if q == 0 else f"{q:.0e}"
 
 
 def what_text(row) -> str:
@@ -170,7 +177,7 @@ def _card(row: dict) -> None:
         folded = row.get("folded")
         if folded is not None and not isinstance(folded, float) and len(folded):
             st.caption("also explains (folded under it): " + ", ".join(map(str, folded)))
-        q = f"{row['q_value']:.0e}" if _present(row["q_value"]) else "?"
+        q = q_text(row["q_value"])
         lift = f"{row['lift']:.1f}" if _present(row["lift"]) else "?"
         st.caption(f"{row['users']:,} users · {row['reports']:,} reports · lift {lift} · q {q}")
         links = st.columns([1, 1, 3])
@@ -215,7 +222,10 @@ def _details(source: ui.Source, df: pd.DataFrame) -> None:
     if f is None:
         return
     series = source.q("finding_series", fid)
+    sus = source.q("finding_suspects", fid)
     marks = [{"at": f["onset"], "kind": "onset", "label": "onset"}]
+    if _present(f.get("until")):
+        marks.append({"at": f["until"], "kind": "end", "label": "detected end"})
     if _present(f["deploy_started_at"]):
         marks.append(
             {
@@ -224,6 +234,15 @@ def _details(source: ui.Source, df: pd.DataFrame) -> None:
                 "label": f"{f['deploy_id']} starts",
             }
         )
+    for r in sus.head(3).to_dict("records"):
+        if _present(r.get("rollback_at")):
+            marks.append(
+                {
+                    "at": r["rollback_at"],
+                    "kind": "rollback",
+                    "label": f"{r['rollback_id']} rolls back {r['deploy_id']}",
+                }
+            )
     markers = pd.DataFrame([m for m in marks if _present(m["at"])], columns=["at", "kind", "label"])
     if not markers.empty:
         markers["at"] = pd.to_datetime(markers["at"], utc=True)
@@ -236,7 +255,8 @@ def _details(source: ui.Source, df: pd.DataFrame) -> None:
             st.altair_chart(charts.finding_chart(series, markers), width="stretch")
             st.caption(
                 "Its reports by hour (per million requests of the value when the traffic "
-                "is known); dashed: the detected onset and the suspect deploy's start."
+                "is known); dashed: the detected onset and end, the suspect deploy's start "
+                "and the rollbacks of its suspects."
             )
     with right:
         st.markdown("**Where its reports fall** (since the onset)")
@@ -245,7 +265,7 @@ def _details(source: ui.Source, df: pd.DataFrame) -> None:
         for r in shown.head(6).to_dict("records"):
             ui.page_link(
                 "cluster",
-                f"{charts.short(r['label'], 70)} — {r['reports']:,} reports, {r['users']:,} users",
+                f"{r['reports']:,} reports, {r['users']:,} users: {charts.short(r['label'], 70)}",
                 icon=":material/search:",
                 cluster=r["cluster_id"],
             )
@@ -262,7 +282,6 @@ def _details(source: ui.Source, df: pd.DataFrame) -> None:
                 icon=":material/compare_arrows:",
                 pivot=str(f["deploy_id"]),
             )
-    sus = source.q("finding_suspects", fid)
     if not sus.empty:
         st.markdown("**Suspect deploys** (scored against this finding)")
         st.dataframe(

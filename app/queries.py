@@ -857,16 +857,17 @@ def finding_clusters(con: duckdb.DuckDBPyConnection, finding_id: str) -> pd.Data
 
 
 def finding_suspects(con: duckdb.DuckDBPyConnection, finding_id: str) -> pd.DataFrame:
-    """deploy_id, started_at, score, reason, match of a visible finding's suspect deploys,
-    best first (``suspects`` rows scored against that finding; none in an extract whose
-    suspects are per cluster only)."""
-    cols = ["deploy_id", "started_at", "score", "reason", "match"]
+    """deploy_id, started_at, score, reason, match, rollback_id, rollback_at of a visible
+    finding's suspect deploys, best first (``suspects`` rows scored against that finding;
+    none in an extract whose suspects are per cluster only)."""
+    cols = ["deploy_id", "started_at", "score", "reason", "match", "rollback_id", "rollback_at"]
     have = {n for n, _ in _columns(con, "suspects")}
     if "finding_id" not in have or finding(con, finding_id) is None:
         return pd.DataFrame(columns=cols)
-    match = "s.match" if "match" in have else "null::varchar"
+    optional = {"match": "varchar", "rollback_id": "varchar", "rollback_at": "timestamptz"}
+    extra = ", ".join(f"s.{c}" if c in have else f"null::{t} as {c}" for c, t in optional.items())
     return con.execute(
-        f"""select s.deploy_id, s.started_at, s.score, s.reason, {match} as match
+        f"""select s.deploy_id, s.started_at, s.score, s.reason, {extra}
             from suspects s where s.finding_id = ?
             order by s.score desc, s.deploy_id""",
         [finding_id],
