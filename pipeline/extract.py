@@ -201,6 +201,16 @@ def _label_audit(clusters: pa.Table) -> dict:
     return audit_texts(clusters.column("label").to_pylist()).counts
 
 
+def _truncated_reports(reports: pa.Table) -> int:
+    """Reports with at least one field cut to the input limits (``truncated_fields``)."""
+    if "truncated_fields" not in reports.column_names:
+        return 0
+    import pyarrow.compute as pc
+
+    lengths = pc.fill_null(pc.list_value_length(reports.column("truncated_fields")), 0)
+    return int(pc.sum(pc.greater(lengths, 0)).as_py() or 0)
+
+
 def publish(opts: RunOptions, staging: str, started: datetime, seconds: float) -> RunSummary:
     """Check the staged run, write the extract beside OUT and swap it in."""
     counts = locations.read_staged_counts(staging)
@@ -248,6 +258,7 @@ def publish(opts: RunOptions, staging: str, started: datetime, seconds: float) -
                 "redactions": json.dumps(counts.get("redactions") or {}, sort_keys=True),
                 "audit_findings": json.dumps(audit, sort_keys=True),
                 "min_users": opts.min_users,
+                "truncated_reports": _truncated_reports(tables["reports"]),
             }
         ],
         schema=schemas.RUNS,
@@ -268,10 +279,27 @@ def publish(opts: RunOptions, staging: str, started: datetime, seconds: float) -
 
 
 def write_extract(out: Path, tables: dict[str, pa.Table], run_id: str) -> None:
-    """Write DuckDB + Parquet for ``tables`` and swap them in atomically (owner-only)."""
+    """Write DuckDB + Parquet for ``tables`` and swap them in atomically (owner-only).
+
+    A failure while writing leaves the previous extract as it was and removes the partial
+    version; a failure between the two swaps (DuckDB file, then the Parquet link) puts the
+    previous DuckDB file back (through a hard link taken before the swap), so readers never
+    see the new DuckDB file beside the old Parquet copy.
+    """
     version_dir = out / ".extracts" / run_id
+    try:
+        _write_version(version_dir, tables)
+    except BaseException:
+        shutil.rmtree(version_dir, ignore_errors=True)
+        raise
+    _swap_in(out, version_dir, run_id)
+    _prune_versions(out / ".extracts", keep=KEEP_VERSIONS)
+
+
+def _write_version(version_dir: Path, tables: dict[str, pa.Table]) -> None:
+    """The DuckDB file and Parquet copy of one extract version, owner-only, not yet live."""
     (version_dir / PARQUET_LINK).mkdir(parents=True, mode=0o700)
-    for folder in (out / ".extracts", version_dir, version_dir / PARQUET_LINK):
+    for folder in (version_dir.parent, version_dir, version_dir / PARQUET_LINK):
         os.chmod(folder, 0o700)
     tmp_db = version_dir / DB_NAME
     con = duckdb.connect(str(tmp_db))
@@ -292,15 +320,41 @@ def write_extract(out: Path, tables: dict[str, pa.Table], run_id: str) -> None:
     for path in (version_dir / PARQUET_LINK).iterdir():
         os.chmod(path, 0o600)
     os.chmod(tmp_db, 0o600)
+
+
+def _swap_in(out: Path, version_dir: Path, run_id: str) -> None:
+    db = out / DB_NAME
+    backup = version_dir / ".previous.duckdb"
+    try:  # a second name for the previous file: the rollback if the link swap fails
+        os.link(db, backup)
+    except OSError:  # no previous extract (or no hard links on this filesystem)
+        backup = None
     # The DuckDB file: one rename (atomic on POSIX). Readers with the old file open keep it.
-    os.replace(tmp_db, out / DB_NAME)
-    # The Parquet copy: a symlink to this version's folder, replaced by one rename.
+    os.replace(version_dir / DB_NAME, db)
+    try:
+        _swap_parquet_link(out, version_dir, run_id)
+    except BaseException:
+        if backup is not None:
+            os.replace(backup, db)
+        elif not (out / PARQUET_LINK).exists():  # first extract: publish none rather than half
+            db.unlink(missing_ok=True)
+        shutil.rmtree(version_dir, ignore_errors=True)
+        raise
+    if backup is not None:
+        backup.unlink(missing_ok=True)
+
+
+def _swap_parquet_link(out: Path, version_dir: Path, run_id: str) -> None:
+    """The Parquet copy: a symlink to this version's folder, replaced by one rename."""
     link_tmp = out / f".{PARQUET_LINK}-{run_id}"
-    os.symlink(os.path.relpath(version_dir / PARQUET_LINK, out), link_tmp)
-    if (out / PARQUET_LINK).exists() and not (out / PARQUET_LINK).is_symlink():
-        shutil.rmtree(out / PARQUET_LINK)
-    os.replace(link_tmp, out / PARQUET_LINK)
-    _prune_versions(out / ".extracts", keep=KEEP_VERSIONS)
+    try:
+        os.symlink(os.path.relpath(version_dir / PARQUET_LINK, out), link_tmp)
+        if (out / PARQUET_LINK).exists() and not (out / PARQUET_LINK).is_symlink():
+            shutil.rmtree(out / PARQUET_LINK)
+        os.replace(link_tmp, out / PARQUET_LINK)
+    finally:
+        if link_tmp.is_symlink():
+            link_tmp.unlink()
 
 
 def _prune_versions(root: Path, keep: int) -> None:

@@ -20,7 +20,7 @@ from pipeline import schemas
 from pipeline.options import KeySource
 from pipeline.progress import Progress
 from pipeline.tagged import split_by_tag
-from pipeline.validate import parse_feedback_line, parse_timestamp
+from pipeline.validate import DEFAULT_LIMITS, InputLimits, iter_feedback_lines, parse_timestamp
 
 REPORTS = "reports"
 QUARANTINE = "quarantine"
@@ -63,10 +63,19 @@ def prune_partitions(paths: list[str], since: datetime | None, until: datetime |
 
 
 class _ParseFeedbackFile(beam.DoFn):
-    def __init__(self, root: str, since: datetime | None, until: datetime | None):
+    def __init__(
+        self,
+        root: str,
+        since: datetime | None,
+        until: datetime | None,
+        limits: InputLimits = DEFAULT_LIMITS,
+        now: datetime | None = None,
+    ):
         self.root = root.rstrip("/") + "/"
         self.since = since
         self.until = until
+        self.limits = limits
+        self.now = now
 
     def setup(self):
         self.progress = Progress("read feedback", unit="lines")
@@ -82,19 +91,8 @@ class _ParseFeedbackFile(beam.DoFn):
             )
             return
         with fh:
-            for lineno, raw in enumerate(fh, start=1):
+            for lineno, record, reason in iter_feedback_lines(fh, self.limits, self.now):
                 self.progress.tick()
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    yield (
-                        QUARANTINE,
-                        {"source": source, "line": lineno, "reason": "not valid UTF-8"},
-                    )
-                    continue
-                if not line.strip():
-                    continue  # a blank line (often the last one) is not a report
-                record, reason = parse_feedback_line(line)
                 if record is None:
                     yield (QUARANTINE, {"source": source, "line": lineno, "reason": reason})
                     continue
@@ -109,13 +107,26 @@ class _ParseFeedbackFile(beam.DoFn):
 
 
 class ReadFeedback(beam.PTransform):
-    """feedback/*.jsonl -> {reports: valid raw records, quarantine: rows, out_of_window: 1s}."""
+    """feedback/*.jsonl -> {reports: valid raw records, quarantine: rows, out_of_window: 1s}.
 
-    def __init__(self, input_dir: str, since: datetime | None, until: datetime | None):
+    :param limits: size limits per line and field (`pipeline.validate.InputLimits`).
+    :param now: the run's start; reports submitted more than a day after it are quarantined.
+    """
+
+    def __init__(
+        self,
+        input_dir: str,
+        since: datetime | None,
+        until: datetime | None,
+        limits: InputLimits = DEFAULT_LIMITS,
+        now: datetime | None = None,
+    ):
         super().__init__()
         self.input_dir = input_dir.rstrip("/")
         self.since = since
         self.until = until
+        self.limits = limits
+        self.now = now
 
     def expand(self, pbegin):
         files = prune_partitions(
@@ -125,7 +136,9 @@ class ReadFeedback(beam.PTransform):
             pbegin
             | "ListFeedbackFiles" >> beam.Create(files)
             | "ParseAndValidate"
-            >> beam.ParDo(_ParseFeedbackFile(self.input_dir, self.since, self.until))
+            >> beam.ParDo(
+                _ParseFeedbackFile(self.input_dir, self.since, self.until, self.limits, self.now)
+            )
         )
         return split_by_tag(tagged, (REPORTS, QUARANTINE, OUT_OF_WINDOW), "Split")
 

@@ -21,7 +21,9 @@ in atomically.
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import apache_beam as beam
@@ -53,6 +55,7 @@ from pipeline.stages import (
     RedactReports,
     ReportedRequests,
 )
+from pipeline.worker_watch import WORKER_DIED
 
 
 class _Attribute(beam.DoFn):
@@ -157,10 +160,14 @@ def build_pipeline(
     dims: list[str],
     previous: dict | None,
     previous_first_seen: dict | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Compose every stage onto ``p``; see the module docstring for the flow."""
+    """Compose every stage onto ``p``; see the module docstring for the flow. ``now``: the
+    run's start (reports dated more than a day after it are quarantined)."""
     input_dir = str(opts.input_dir)
-    read = p | "ReadFeedback" >> ReadFeedback(input_dir, opts.since, opts.until)
+    read = p | "ReadFeedback" >> ReadFeedback(
+        input_dir, opts.since, opts.until, opts.input_limits(), now
+    )
     redacted, redactions, audit = read[REPORTS] | "RedactReports" >> RedactReports(
         opts.key, batch_size=opts.redaction_batch
     )
@@ -204,6 +211,9 @@ def _runner(opts: RunOptions):
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         if opts.runner == "multiprocess":
+            from pipeline.worker_watch import watch_subprocess_workers
+
+            watch_subprocess_workers()  # a killed worker fails the run instead of hanging it
             args += [
                 "--direct_running_mode=multi_processing",
                 f"--direct_num_workers={opts.workers}",
@@ -222,6 +232,23 @@ def _runner(opts: RunOptions):
     return opts.runner, PipelineOptions([f"--runner={opts.runner}", *args])
 
 
+_STAGE = re.compile(r"while running '([^']{1,200})'")
+
+
+def pipeline_failure(exc: BaseException) -> str:
+    """One line for a run that failed inside the pipeline: the stage and the error's type,
+    never its message (a worker's message may quote a record)."""
+    text = str(exc)
+    if WORKER_DIED in text:
+        return f"{WORKER_DIED} during the run; nothing published, the previous extract is in place"
+    stage = _STAGE.search(text)
+    where = f" in {stage.group(1)}" if stage else ""
+    return (
+        f"the pipeline failed{where} ({type(exc).__name__}); nothing published, "
+        "the previous extract is in place"
+    )
+
+
 def run(opts: RunOptions) -> extract.RunSummary:
     """Run the job and publish its extract; raise `extract.TriageError` on a fatal problem."""
     started = extract.utcnow()
@@ -236,9 +263,20 @@ def run(opts: RunOptions) -> extract.RunSummary:
     staging = locations.new_staging(Path(opts.output_dir), opts.staging_location)
     runner, beam_options = _runner(opts)
     try:
-        with beam.Pipeline(runner=runner, options=beam_options) as p:
-            build_pipeline(p, opts, str(staging), dims, previous, previous_first_seen)
-        return extract.publish(opts, staging, started, time.monotonic() - t0)
+        try:
+            with beam.Pipeline(runner=runner, options=beam_options) as p:
+                build_pipeline(p, opts, str(staging), dims, previous, previous_first_seen, started)
+        except Exception as exc:  # noqa: BLE001 - one line, never the data in the message
+            raise extract.TriageError(pipeline_failure(exc)) from None
+        try:
+            return extract.publish(opts, staging, started, time.monotonic() - t0)
+        except extract.TriageError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - write_extract rolled back; say so in one line
+            raise extract.TriageError(
+                f"publishing failed ({type(exc).__name__}); nothing published, "
+                "the previous extract is in place"
+            ) from None
     finally:
         locations.remove_staging(staging)
         run_lock.release()

@@ -107,6 +107,16 @@ class RunOptions:
     embedding: str = "static"  # static (distilled MiniLM table) | transformer (full MiniLM)
     random_state: int = 0
     staging_location: Path | str | None = None  # default OUT/.staging-<id>; a URL for clusters
+    # Input limits (pipeline.validate.InputLimits, docs/pipeline.md "Input limits"): longer
+    # comments/excerpts are cut and flagged; longer lines are quarantined unparsed.
+    max_text_chars: int = 32 * 1024
+    max_line_bytes: int = 4 * 1024 * 1024
+
+    def input_limits(self):  # noqa: ANN201 - pipeline.validate.InputLimits (lazy import)
+        """The reader's limits for this run."""
+        from pipeline.validate import InputLimits
+
+        return InputLimits(max_line_bytes=self.max_line_bytes, max_text_chars=self.max_text_chars)
 
     def describe(self) -> str:
         """The options as JSON for the `runs` table (no key, no paths' contents)."""

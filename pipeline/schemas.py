@@ -138,6 +138,9 @@ REPORTS_BASE = pa.schema(
         pa.field("symptom_evidence", pa.string()),
         pa.field("cluster_id", pa.string()),
         pa.field("joined", pa.bool_(), nullable=False),
+        # Fields cut to the input limits on read (comment, response_excerpt, model, surface,
+        # client_version, tags; pipeline.validate.InputLimits): empty when none was.
+        pa.field("truncated_fields", STRINGS),
     ]
 )
 
@@ -260,6 +263,8 @@ RUNS = pa.schema(
         pa.field("redactions", pa.string()),
         pa.field("audit_findings", pa.string()),
         pa.field("min_users", pa.int64(), nullable=False),
+        # Reports in the extract with a field cut to the input limits (truncated_fields).
+        pa.field("truncated_reports", pa.int64()),
     ]
 )
 

@@ -72,6 +72,8 @@ class _RedactBatch(beam.DoFn):
                     "comment_redacted": comment.text,
                     "response_redacted": response.text,
                     "tags": rec["tags"],
+                    # Fields the reader cut to the input limits (pipeline.validate).
+                    "truncated_fields": rec.get("truncated_fields") or [],
                 },
             )
         self.progress.tick(len(batch))
