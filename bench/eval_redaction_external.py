@@ -157,8 +157,10 @@ def main() -> int:
         if name in report:
             print(name, report[name]["texts"], "texts")
             for entity, row in report[name]["per_entity"].items():
-                print(f"  {entity:<18} truth {row['truth']:>5} recall {row['recall_typed']} "
-                      f"covered {row['recall_covered']} precision {row['precision']}")
+                print(
+                    f"  {entity:<18} truth {row['truth']:>5} recall {row['recall_typed']} "
+                    f"covered {row['recall_covered']} precision {row['precision']}"
+                )
             for symptom, row in report[name].get("symptoms", {}).items():
                 print(f"  symptom {symptom}: unaltered {row['unaltered']}/{row['spans']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
