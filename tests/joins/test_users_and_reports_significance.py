@@ -21,6 +21,9 @@ from scipy import stats
 
 from joins import attribute
 
+# Function-scoped fixtures on purpose: mutmut links a module-scoped fixture's work to the
+# first test only, so the other tests would not run against mutants (bench/mutation.py).
+
 T0 = dt.datetime(2025, 8, 1, tzinfo=dt.UTC)
 TS = pa.timestamp("us", tz="UTC")
 H = 24
@@ -61,7 +64,7 @@ def _reports() -> pa.Table:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def rows() -> dict[tuple[str, str], dict]:
     out = attribute(_reports(), _traffic(), dimensions=["server_pool"])
     return {(r["cluster_id"], r["value"]): r for r in out.to_pylist()}

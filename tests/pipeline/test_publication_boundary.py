@@ -17,6 +17,8 @@ from pipeline import schemas
 from pipeline.attributed import UNPUBLISHED_LABEL, build_tables
 from pipeline.epoch import HOUR_US, to_us
 
+# Function-scoped fixtures on purpose: mutmut links a module-scoped fixture's work to the
+# first test only, so the other tests would not run against mutants (bench/mutation.py).
 T0 = datetime(2025, 8, 1, tzinfo=UTC)
 H = 48
 DIMS = ["server_pool"]
@@ -96,7 +98,7 @@ def _deploys() -> list[dict]:
     ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def tables() -> dict[str, pa.Table]:
     return build_tables(_records(), _info(), _traffic(), _deploys(), DIMS, min_users=K)
 
