@@ -10,14 +10,16 @@ publishes nothing.
 from __future__ import annotations
 
 import importlib.util
+import re
 from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline import locations, schemas
-from pipeline.extract import DB_NAME, TriageError, publish
+from pipeline.extract import DB_NAME, TriageError, project_version, publish
 from pipeline.options import RunOptions
 from tests.conftest import SHARED
 from tests.extract import crafted
@@ -76,7 +78,11 @@ def test_reports_in_counts_quarantined_lines_and_not_duplicates(tmp_path):
     assert (summary.duplicates, summary.outside_window) == (3, 4)
     assert row["started_at"] == STARTED and row["finished_at"] >= STARTED
     assert row["contract_version"] == schemas.CONTRACT_VERSION
-    assert row["run_id"] == summary.run_id and row["run_id"].startswith("run-20250828T060000-")
+    assert row["run_id"] == summary.run_id
+    assert re.fullmatch(r"run-20250828T060000-[0-9a-f]{6}", row["run_id"])
+    assert row["version"] == project_version()
+    runs = pq.read_table(opts.output_dir / "parquet" / "runs.parquet")
+    assert [(f.name, f.type) for f in runs.schema] == [(f.name, f.type) for f in schemas.RUNS]
 
 
 def test_quarantine_changes_reports_in_only(tmp_path):
@@ -132,9 +138,39 @@ def test_contract_checker_holds_published_to_the_runs_k(tmp_path):
 
 def test_residual_findings_above_the_budget_publish_nothing(tmp_path):
     staging = _stage(tmp_path, {"valid": 20, "unique": 20, "audit": {"EMAIL_ADDRESS": 2}})
-    with pytest.raises(TriageError, match="residual-data audit failed: 2 findings"):
+    with pytest.raises(TriageError, match=r"audit failed: 2 findings \(EMAIL_ADDRESS 2\) above"):
         publish(_opts(tmp_path), staging, STARTED, 1.0)
     assert not (tmp_path / "out" / DB_NAME).exists()
     staging = _stage(tmp_path, {"valid": 20, "unique": 20, "audit": {"EMAIL_ADDRESS": 2}})
     publish(_opts(tmp_path, audit_budget=2), staging, STARTED, 1.0)
     assert (tmp_path / "out" / DB_NAME).exists()
+
+
+def test_an_empty_run_without_counts_publishes_its_quarantine(tmp_path):
+    """No valid line at all: the counts hold no "valid" or "unique" (they count to zero)."""
+    tables = crafted.tables()
+    del tables["runs"]
+    for name, schema in schemas.EXTRACT_TABLES.items():
+        if name != "runs":
+            tables[name] = schema.empty_table()
+    tables["quarantine"] = pa.Table.from_pylist(QUARANTINED, schema=schemas.QUARANTINE)
+    staging = str(tmp_path / ".staging-empty")
+    locations.write_staged(staging, tables, {"redactions": {}, "audit": {}})
+    summary = publish(_opts(tmp_path), staging, STARTED, 1.0)
+    assert (summary.reports_in, summary.reports_out, summary.quarantined) == (3, 0, 3)
+    assert (summary.duplicates, summary.outside_window) == (0, 0)
+
+
+def test_labels_are_audited_too(tmp_path):
+    """A cluster label that still holds personal data fails the run like report text does."""
+    tables = crafted.tables()
+    clusters = tables["clusters"].to_pylist()
+    clusters[0]["label"] = "mail x.y@example.org about the script bug"
+    staging = _stage(tmp_path, {"valid": 20, "unique": 20, "audit": {"EMAIL_ADDRESS": 1}})
+    locations.write_staged(
+        staging,
+        {"clusters": pa.Table.from_pylist(clusters, schema=schemas.CLUSTERS)},
+        {"valid": 20, "unique": 20, "redactions": {}, "audit": {"EMAIL_ADDRESS": 1}},
+    )
+    with pytest.raises(TriageError, match=r"2 findings \(EMAIL_ADDRESS 2\) above the budget of 1"):
+        publish(_opts(tmp_path, audit_budget=1), staging, STARTED, 1.0)
