@@ -8,16 +8,22 @@ Text clusters cannot separate two bugs whose users both write "it got worse". Pe
    log lift, the smaller of users and reports).
 2. Add combinations of values (pairs, then triples of surviving pairs) built from the values
    with lift > 1, pruned as iDice prunes: by **impact** (at least ``min_reports`` reports and
-   ``min_users`` users), by **change in time** (the combination's complaints per request of it
-   step up somewhere in the run, or the combination is new: its traffic starts in the run) and
-   by **isolation** (its lift beats each part's by ``combo_margin`` and, within each part, its
-   share of the part's users beats traffic's share, binomial p < ``combo_alpha``). So
+   ``min_users`` users, and a score beating each part's and the step's best single value's by
+   ``combo_score_margin``, as `joins.attribution` asks of pairs), by **change in time** (the
+   combination's complaints per request of it step up somewhere in the run, or the
+   combination is new: its traffic starts in the run) and by **isolation** (its lift beats
+   each part's by ``combo_margin`` and, within each part, its share of the part's users beats
+   traffic's share, binomial p < ``combo_alpha``). So
    "sampler build X on models A and B" is found when neither X nor A alone stands out.
 3. Benjamini-Hochberg over this step's tests; among those with q <= ``alpha``, lift >=
-   ``min_lift`` and enough users, accept the highest score as a finding. Values that only
-   restate an accepted cause (their reports are, for at least ``nest_share``, among the
-   accepted value's reports in the cluster, such as a pool inside an accepted tier; or a
-   combination containing it) are folded under it and are not candidates any more.
+   ``min_lift`` and enough users, accept the highest score as a finding; among candidates
+   within ``proxy_tolerance`` of it that cover nearly the same reports (co-extensive over
+   the cluster's hours, e.g. a release and a config on the same servers), the value that
+   appeared in traffic most recently (the newer change, a prior as in `joins.attribution`).
+   Values that only restate an accepted cause (their reports are, for at least
+   ``nest_share``, among the accepted value's reports in the cluster, such as a pool inside
+   an accepted tier; or a combination containing it) are folded under it and are not
+   candidates any more.
 4. Remove the accepted value's reports (the ones it explains) and repeat on the residual,
    while something is significant, up to ``max_findings``.
 
@@ -91,7 +97,11 @@ class ExplainingAway:
             1 on the residual, best scores first).
         max_triples: surviving pairs (best first) extended by a third value.
         combo_margin: a combination's lift must exceed (1 + margin) x each part's.
+        combo_score_margin: ... and its score (1 + margin) x each part's and the step's best
+            single value's (a refinement must explain clearly more than what it refines).
         combo_alpha: within-part isolation test level (binomial on user-equivalents).
+        proxy_tolerance: candidates within this share of the best score that cover nearly
+            the same reports are co-extensive proxies: the newest change is accepted.
         change_llr: log likelihood ratio an upward step of a combination's complaints per
             request must reach to count as a change in time (new combinations always count).
         min_segment_hours: fewest hours on each side of a change.
@@ -110,7 +120,9 @@ class ExplainingAway:
         max_candidates: int = 10,
         max_triples: int = 5,
         combo_margin: float = 0.2,
+        combo_score_margin: float = 0.1,
         combo_alpha: float = 0.01,
+        proxy_tolerance: float = 0.05,
         change_llr: float = 4.0,
         min_segment_hours: int = 3,
     ) -> None:
@@ -124,6 +136,8 @@ class ExplainingAway:
         self.max_candidates = max_candidates
         self.max_triples = max_triples
         self.combo_margin = combo_margin
+        self.combo_score_margin = combo_score_margin
+        self.proxy_tolerance = proxy_tolerance
         self.combo_alpha = combo_alpha
         self.change_llr = change_llr
         self.min_segment_hours = min_segment_hours
@@ -209,7 +223,8 @@ class ExplainingAway:
             best, t = min(
                 ok,
                 key=lambda xt: (
-                    -round(xt[0].score, 12),
+                    -float(f"{xt[0].score:.9g}"),
+                    -self._first_seen(xt[0]),
                     xt[0].p_value,
                     len(xt[0].dims),
                     [self._dims.index(d) for d in xt[0].dims],
@@ -217,6 +232,7 @@ class ExplainingAway:
                 ),
             )
             D = self._data
+            best, t = self._newest_proxy(best, t, ok, rows)
             members = rows[D.keys(best.dims)[rows] == best.key]
             f = Finding(
                 cluster_id=cid,
@@ -235,6 +251,49 @@ class ExplainingAway:
             accepted_sets.append((f, D.keys(best.dims)[rows_c] == best.key))
             active &= ~np.isin(rows_c, members)
         return out
+
+    def _newest_proxy(self, best: _Cand, t: int, ok: list, rows: np.ndarray) -> tuple:
+        """Among candidates within ``proxy_tolerance`` of the best score that cover nearly the
+        same reports (both ways at least ``nest_share``), the newest change: values that are
+        co-extensive over the cluster's hours (a release and a config on the same servers)
+        cannot be told apart by the data, and the newer change is the prior."""
+        D = self._data
+        mine = D.keys(best.dims)[rows] == best.key
+        same = []
+        for x, tx in ok:
+            if x.score < (1.0 - self.proxy_tolerance) * best.score:
+                continue
+            other = D.keys(x.dims)[rows] == x.key
+            both = int((mine & other).sum())
+            if both >= self.nest_share * max(int(mine.sum()), int(other.sum()), 1):
+                same.append((x, tx))
+        if len(same) <= 1:
+            return best, t
+        return min(
+            same,
+            key=lambda xt: (
+                -self._first_seen(xt[0]),
+                -float(f"{xt[0].score:.9g}"),
+                xt[0].p_value,
+                len(xt[0].dims),
+                [self._dims.index(d) for d in xt[0].dims],
+                xt[0].key,
+            ),
+        )
+
+    def _first_seen(self, x: _Cand) -> int:
+        """Epoch hour the value first served traffic (first report without traffic): equal
+        scores (identical evidence, e.g. a release and a config on the same servers) go to
+        the newer change, as in `joins.attribution`."""
+        ti = self._tidx(x.dims)
+        if ti.ok:
+            lo = np.searchsorted(ti.key, x.key, side="left")
+            hi = np.searchsorted(ti.key, x.key, side="right")
+            if hi > lo:
+                return int(ti.hour[lo:hi][ti.req[lo:hi] > 0].min(initial=np.iinfo(np.int64).max))
+        D = self._data
+        h = D.hour[D.keys(x.dims) == x.key]
+        return int(h.min()) if len(h) else 0
 
     def _restates(self, x: _Cand, rows_c: np.ndarray, accepted: list) -> bool:
         """True when ``x`` contains an accepted cause or its reports nest inside one's."""
@@ -350,6 +409,7 @@ class ExplainingAway:
                 key=lambda x: (-x.score, x.p_value, x.key),
             )
             parts += up[: self.candidates_per_dimension]
+        self._best_single = max((x.score for x in singles), default=0.0)
         parts.sort(key=lambda x: (-x.score, x.p_value, self._dims.index(x.dims[0]), x.key))
         parts = parts[: self.max_candidates]
         pairs = []
@@ -390,8 +450,9 @@ class ExplainingAway:
         if not st or st[0].reports < self.min_reports or st[0].users < self.min_users:
             return None  # impact
         x = st[0]
-        if x.score <= max(par.score for par in parents):
-            return None  # impact: explains less of the cluster than a part already does
+        bar = max([par.score for par in parents] + [self._best_single])
+        if x.score <= (1.0 + self.combo_score_margin) * bar:
+            return None  # explains no more than a part, or the best single value, already does
         for par in parents:
             if not x.lift >= (1.0 + self.combo_margin) * par.lift:
                 return None  # isolation: no sharper than a part
