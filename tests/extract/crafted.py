@@ -166,7 +166,14 @@ def tables(contract_version: str = schemas.CONTRACT_VERSION) -> dict[str, pa.Tab
         ],
         schema=schemas.RUNS,
     )
+    # Tables of the contract that this small extract leaves empty (the views read them).
+    empty = {
+        name: schemas.EXTRACT_TABLES[name].empty_table()
+        for name in ("findings", "finding_timeseries")
+        if name in schemas.EXTRACT_TABLES
+    }
     return {
+        **empty,
         "reports": rep,
         "clusters": clusters,
         "attributions": attributions,
