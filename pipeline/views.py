@@ -102,15 +102,26 @@ def _cluster_top_suspect(_: ViewContext) -> str:
 
 def _cluster_suspects(_: ViewContext) -> str:
     return """
-        select s.cluster_id, c.label, c.n_users,
-               row_number() over (partition by s.cluster_id
-                                  order by s.score desc, s.deploy_id) as suspect_rank,
-               s.deploy_id, s.started_at, s.onset,
-               date_diff('minute', s.started_at, s.onset) / 60.0 as hours_before_onset,
-               s.score, s.reason
-        from suspects s join clusters c using (cluster_id)
-        where c.published
-        order by c.n_users desc, s.cluster_id, suspect_rank"""
+        -- One row per (cluster, deploy): a deploy suspected for several of the cluster's
+        -- findings keeps its row of the best-ranked finding; suspects of the rank-1 finding
+        -- come first, then those of later findings, then those of the cluster's own series.
+        select cluster_id, label, n_users,
+               row_number() over (partition by cluster_id
+                                  order by coalesce(finding_rank, 1000000), score desc,
+                                           deploy_id) as suspect_rank,
+               finding_rank, deploy_id, started_at, onset, hours_before_onset, score, reason
+        from (
+            select s.cluster_id, c.label, c.n_users, f.rank as finding_rank, s.deploy_id,
+                   s.started_at, s.onset,
+                   date_diff('minute', s.started_at, s.onset) / 60.0 as hours_before_onset,
+                   s.score, s.reason,
+                   row_number() over (partition by s.cluster_id, s.deploy_id
+                                      order by coalesce(f.rank, 1000000), s.score desc) as k
+            from suspects s join clusters c using (cluster_id)
+                 left join findings f using (finding_id)
+            where c.published)
+        where k = 1
+        order by n_users desc, cluster_id, suspect_rank"""
 
 
 def _hourly_total_traffic() -> str:
@@ -336,13 +347,22 @@ VIEW_DEFS: tuple[View, ...] = (
     ),
     View(
         "cluster_suspects",
-        "Every suspect deploy of every published cluster, ranked within the cluster, with "
+        "Every suspect deploy of every published cluster, once, ranked within the cluster, with "
         "how long before the cluster's onset the deploy started.",
         {
             "cluster_id": Column("cluster id"),
             "label": Column("cluster label"),
             "n_users": Column("distinct users in the cluster", "users"),
-            "suspect_rank": Column("1 = highest score within the cluster", "rank"),
+            "suspect_rank": Column(
+                "1 = best within the cluster: suspects of its rank-1 finding first, then of "
+                "later findings, then of the cluster's own series; by score within each",
+                "rank",
+            ),
+            "finding_rank": Column(
+                "rank of the cluster's finding this deploy is suspected for (null: suspected "
+                "on the cluster's own series)",
+                "rank",
+            ),
             "deploy_id": Column("the suspect deploy (a change-log id)"),
             "started_at": Column("when the deploy started", "UTC timestamp"),
             "onset": Column("the cluster's onset", "UTC hour"),
