@@ -39,7 +39,7 @@ try:  # Airflow 3: the task SDK (airflow.models.param.Param is deprecated there)
 except ImportError:  # Airflow 2.11
     from airflow import DAG
     from airflow.models.param import Param
-try:  # Airflow 3.1+
+try:  # Airflow 3.3 (checked; 3.0 lacks it)
     from airflow.sdk import CronDataIntervalTimetable
 except ImportError:  # Airflow 2.11, 3.0
     from airflow.timetables.interval import CronDataIntervalTimetable

@@ -59,7 +59,10 @@ def _scheduler_dag(dag):  # noqa: ANN001, ANN202
     the core one that computes runs; on Airflow 2 the DAG itself."""
     if not _airflow3():
         return dag
-    from airflow.serialization.serialized_objects import DagSerialization
+    try:
+        from airflow.serialization.serialized_objects import DagSerialization
+    except ImportError:  # Airflow 3.0
+        from airflow.serialization.serialized_objects import SerializedDAG as DagSerialization
 
     return DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
 
@@ -128,7 +131,7 @@ def _render_airflow3(dag, task_id, run_type, logical_date, data_interval, run_af
         state="running",
         conf=conf,
         consumed_asset_events=[],
-        partition_key=None,
+        **({"partition_key": None} if "partition_key" in DagRunModel.model_fields else {}),
     )
     task = dag.get_task(task_id)
     ti = RuntimeTaskInstance.model_construct(

@@ -72,8 +72,12 @@ def test_both_dags_load_without_errors_or_deprecations(probe):
     result, _ = probe
     assert result["dags"] == ["triage_daily", "triage_incident"]
     assert result["import_errors"] == {}
-    # No deprecation either (airflow.models.param.Param is deprecated on Airflow 3).
-    assert result["warnings"] == {}, result["warnings"]
+    # No deprecation raised by the DAG file (airflow.models.param.Param is deprecated on
+    # Airflow 3). Warnings from inside Airflow or a provider are not the DAG's to fix.
+    ours = [
+        w for ws in result["warnings"].values() for w in ws if w.startswith(str(INFRA / "airflow"))
+    ]
+    assert ours == [], ours
 
 
 def test_the_daily_run_triages_the_day_that_ended(probe):
