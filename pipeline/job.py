@@ -29,7 +29,7 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import extract, locations
+from pipeline import extract, locations, worker_watch
 from pipeline.attributed import build_tables
 from pipeline.clustered import CLUSTER_INFO
 from pipeline.clustered import REPORTS as CLUSTERED_REPORTS
@@ -239,8 +239,13 @@ def pipeline_failure(exc: BaseException) -> str:
     """One line for a run that failed inside the pipeline: the stage and the error's type,
     never its message (a worker's message may quote a record)."""
     text = str(exc)
-    if WORKER_DIED in text:
-        return f"{WORKER_DIED} during the run; nothing published, the previous extract is in place"
+    died = worker_watch.deaths()
+    if died or WORKER_DIED in text:
+        how = f" ({died[0]})" if died else ""
+        return (
+            f"{WORKER_DIED} during the run{how}; nothing published, "
+            "the previous extract is in place"
+        )
     stage = _STAGE.search(text)
     where = f" in {stage.group(1)}" if stage else ""
     return (
@@ -261,6 +266,7 @@ def run(opts: RunOptions) -> extract.RunSummary:
     # One run per OUT at a time: a second one raises lock.RunLocked (exit 75) before any work.
     run_lock = RunLock(Path(opts.output_dir)).acquire()
     staging = locations.new_staging(Path(opts.output_dir), opts.staging_location)
+    worker_watch.reset()
     runner, beam_options = _runner(opts)
     try:
         try:
