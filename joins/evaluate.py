@@ -78,17 +78,43 @@ def causal_rows(tables: dict[str, pa.Table]) -> tuple[str, list[dict]]:
     return "attributions", tables["attributions"].to_pylist()
 
 
+def row_owner(row: dict, reports: Sequence[dict], cause_of: dict[str, str]) -> str | None:
+    """The bug (truth cause other than background) with most of a row's reports: the
+    reports of its cluster (all reports for a run-wide finding) carrying every part of its
+    (dimension, value). None when none of them is a bug's."""
+    parts = list(zip(row["dimension"].split(SEP), row["value"].split(SEP), strict=False))
+    counts: dict[str, int] = {}
+    for r in reports:
+        if row["cluster_id"] is not None and r["cluster_id"] != row["cluster_id"]:
+            continue
+        if all(r.get(d) == v for d, v in parts):
+            c = cause_of.get(r["report_id"])
+            if c is not None and c != BACKGROUND:
+                counts[c] = counts.get(c, 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else None
+
+
 def found(
     tables: dict[str, pa.Table],
     accepted: Sequence[dict],
     *,
+    bug: str | None = None,
+    cause_of: dict[str, str] | None = None,
     rank_max: int = FOUND_RANK,
     q_max: float = FOUND_Q,
 ) -> dict:
     """Whether a bug is found: its best row naming an accepted cause (lowest rank, then q),
-    in any cluster or run-wide, and whether that row has rank <= rank_max and q <= q_max."""
+    in any cluster or run-wide, and whether that row has rank <= rank_max and q <= q_max.
+
+    With ``bug`` and ``cause_of`` (truth report id -> cause), a row whose reports are mostly
+    another bug's does not count for this one: "1M tier & GPU sampler build" found for the
+    misrouted reports names the sampler build too, but it is the routing bug's finding.
+    """
     source, rows = causal_rows(tables)
     hits = [r for r in rows if names_cause(r, accepted)]
+    if bug is not None and cause_of is not None and hits:
+        reports = tables["reports"].to_pylist()
+        hits = [r for r in hits if row_owner(r, reports, cause_of) in (bug, None)]
     ok = [r for r in hits if r["rank"] <= rank_max and r["q_value"] <= q_max]
     best = min(ok or hits, key=lambda r: (r["rank"], r["q_value"]), default=None)
     out = {"found": bool(ok), "source": source}
@@ -97,6 +123,12 @@ def found(
     out["value"] = best["value"] if best else None
     out["deploy_id"] = best.get("deploy_id") if best else None
     return out
+
+
+def truth_causes(truth_dir: str | Path) -> dict[str, str]:
+    """truth/reports.parquet as {report_id: cause}."""
+    t = pq.read_table(Path(truth_dir) / "reports.parquet", columns=["report_id", "cause"])
+    return dict(zip(t.column("report_id").to_pylist(), t.column("cause").to_pylist(), strict=True))
 
 
 def confident_rows(
@@ -224,7 +256,7 @@ def evaluate_extract(
     causes = load_causes(truth_dir)
     for bug, info in sorted(causes.items()):
         routed = is_routed(info)
-        hit = found(tables, info["accepted_causes"]) if routed else None
+        hit = found(tables, info["accepted_causes"], bug=bug, cause_of=cause_of) if routed else None
         cands = [(n, cl) for (cl, c), n in counts.items() if c == bug]
         if not cands:
             out["bugs"][bug] = {"detected": False, "cluster_id": None, "found": hit}

@@ -137,14 +137,15 @@ def time_to_detection(
     """For each routed bug of ``truth_dir`` and each H in ``hours``: run the job with
     ``--until onset + H`` (``base`` gives the input and every other option; each run writes
     to a scratch folder, removed after scoring) and score its extract with
-    `joins.evaluate.found` (rank <= 3, q <= 0.05, from findings, else attributions).
+    `joins.evaluate.found` (rank <= 3, q <= 0.05, from findings, else attributions; not a
+    row whose reports are mostly another bug's).
 
     Runs go in order of ``--until``; bug-horizons with the same ``onset + H`` share one run.
     With ``stop_when_found`` a bug's later horizons are skipped once found (its TTD is
     known). Returns {bug: {onset, by_hours: {H: {until, found, rank, q_value, lift,
     dimension, value, source}}, ttd_hours}}.
     """
-    from joins.evaluate import _read_extract, found, is_routed, load_causes
+    from joins.evaluate import _read_extract, found, is_routed, load_causes, truth_causes
     from pipeline.extract import TriageError
 
     if run is None:
@@ -161,6 +162,7 @@ def time_to_detection(
     for bug, info in causes.items():
         for h in sorted(set(hours)):
             plan.setdefault(_iso(info["onset"]) + timedelta(hours=h), []).append((bug, h))
+    cause_of = truth_causes(truth_dir)  # a row mostly of another bug's reports is not this one's
     scratch = Path(tempfile.mkdtemp(prefix="triage-ttd-"))
     n_runs = 0
     try:
@@ -188,7 +190,7 @@ def time_to_detection(
                 if tables is None:
                     hit = {"found": False, "error": error, "source": None}
                 else:
-                    hit = found(tables, causes[bug]["accepted_causes"])
+                    hit = found(tables, causes[bug]["accepted_causes"], bug=bug, cause_of=cause_of)
                 hit["until"] = until.isoformat()
                 out[bug]["by_hours"][h] = hit
                 if hit["found"] and out[bug]["ttd_hours"] is None:

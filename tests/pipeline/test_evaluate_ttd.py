@@ -32,6 +32,9 @@ def _truth(tmp_path: Path) -> Path:
         "ui": {"onset": ONSET_A, "accepted_causes": [], "routed": False},
     }  # fmt: skip
     (truth / "causes.json").write_text(json.dumps(causes))
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"report_id": ["r1"], "cause": ["a"]}), truth / "reports.parquet")
     return truth
 
 
@@ -218,7 +221,7 @@ def test_an_unrouted_bugs_cluster_still_raises_false_alarms(tmp_path):
 
     from joins.evaluate import evaluate_extract
 
-    truth = _truth(tmp_path)
+    truth = _truth(tmp_path)  # overwrite its reports
     pq.write_table(
         pa.table({"report_id": ["r1", "r2", "r3"], "cause": ["a", "ui", "background"]}),
         truth / "reports.parquet",
@@ -243,3 +246,38 @@ def test_an_unrouted_bugs_cluster_still_raises_false_alarms(tmp_path):
     assert [r["value"] for r in res["confident_unexplained"]] == ["first_party"]
     assert res["source"] == "attributions"
     assert res["bugs"]["b"]["found"]["found"] is False  # no report, no row: not found
+
+
+def test_a_row_mostly_of_another_bugs_reports_does_not_count():
+    """'1M tier & GPU sampler build' over misrouted reports names the sampler build, but it is
+    the routing bug's finding: it does not find the sampler bug."""
+    reports = pa.table(
+        {
+            "report_id": ["r1", "r2", "r3", "r4", "r5"],
+            "cluster_id": ["c1", "c1", "c1", "c1", "c2"],
+            "context_tier": ["long_1m", "long_1m", "long_1m", "standard", "standard"],
+            "sampler_build": ["s1", "s1", "s1", "s1", "s1"],
+        }
+    )
+    cause_of = {"r1": "routing", "r2": "routing", "r3": "sampler", "r4": "sampler",
+                "r5": "sampler"}  # fmt: skip
+    findings = pa.table(
+        {
+            "cluster_id": ["c1", None],
+            "rank": [1, 2],
+            "dimension": ["context_tier & sampler_build", "sampler_build"],
+            "value": ["long_1m & s1", "s1"],
+            "q_value": [1e-9, 0.2],
+            "lift": [9.0, 1.5],
+            "reports": [3, 5],
+            "users": [3, 5],
+            "deploy_id": [None, None],
+        }
+    )
+    tables = {"reports": reports, "findings": findings}
+    smp = [{"dimension": "sampler_build", "value": "s1"}]
+    tier = [{"dimension": "context_tier", "value": "long_1m"}]
+    assert found(tables, smp)["found"]  # without the truth: the combination counts
+    hit = found(tables, smp, bug="sampler", cause_of=cause_of)
+    assert not hit["found"] and hit["rank"] == 2 and hit["cluster_id"] is None
+    assert found(tables, tier, bug="routing", cause_of=cause_of)["found"]
