@@ -145,3 +145,43 @@ def test_every_hostile_line_ends_as_expected(tmp_path):
                     record[name].encode("utf-8")
         else:
             assert record is None and want in reason, (n, reason)
+
+
+@pytest.mark.slow
+def test_a_run_over_hostile_input_publishes_with_every_line_accounted_for(tmp_path):
+    """The job end to end (the lone surrogate once crashed it in Beam's coder): every hostile
+    line is a report or a quarantine row with its reason, cut texts are flagged and counted."""
+    import shutil
+
+    import duckdb
+
+    from pipeline.replay.generate import simulate
+    from tests.conftest import run_triage
+
+    replay = tmp_path / "replay"
+    simulate(replay, seed=13, scale=0.01)
+    expected = hostile.write_input(replay, big_line_bytes=50 * 1024 * 1024)
+    proc = run_triage(replay, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    con = duckdb.connect(str(tmp_path / "out/triage.duckdb"), read_only=True)
+    quarantined = dict(
+        con.execute(
+            "select line, reason from quarantine where source = 'feedback/hostile.jsonl'"
+        ).fetchall()
+    )
+    for n, want in expected.items():
+        if want is None:
+            assert int(n) not in quarantined, n
+        else:
+            assert want in quarantined[int(n)], (n, quarantined.get(int(n)))
+    cut = dict(
+        con.execute(
+            "select report_id, truncated_fields from reports where len(truncated_fields) > 0"
+        ).fetchall()
+    )
+    assert cut == {"rpt_hostile_4": ["comment"], "rpt_hostile_5": ["response_excerpt"]}
+    reports_in, reports_out, n_quarantined, truncated = con.execute(
+        "select reports_in, reports_out, quarantined, truncated_reports from runs"
+    ).fetchone()
+    assert truncated == 2 and reports_in == reports_out + n_quarantined
+    shutil.rmtree(replay)
