@@ -50,6 +50,9 @@ class HeldGilPattern:
     def sub(self, repl: Any, string: Any, *args: Any, **kwargs: Any) -> Any:
         return self._compiled.sub(repl, string, *args, concurrent=False, **kwargs)
 
+    def split(self, string: Any, *args: Any, **kwargs: Any) -> list:
+        return self._compiled.split(string, *args, concurrent=False, **kwargs)
+
 
 def compile_held(pattern: str | bytes, flags: int = 0) -> HeldGilPattern:
     """``regex.compile(pattern, flags)``, matching with the GIL held (:class:`HeldGilPattern`)."""

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import subprocess
+import textwrap
 import warnings
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -64,10 +65,13 @@ class CodeBlock:
     fenced: bool
 
 
-def find_code_blocks(text: str) -> list[CodeBlock]:
-    """Fenced blocks, then indented blocks outside them, in text order.
+def find_code_blocks(text: str, *, indented: bool = True) -> list[CodeBlock]:
+    """Fenced blocks, then (unless ``indented`` is False) indented blocks outside them, in
+    text order.
 
-    Offsets are Python str offsets of the code body (without the fence lines).
+    Offsets are Python str offsets of the code body (without the fence lines). A line of
+    tildes right under a line of text, at least 60% as long and with no info string, is that
+    title's underline (reST, Setext), not a fence.
     """
     blocks: list[CodeBlock] = []
     covered: list[tuple[int, int]] = []
@@ -77,6 +81,9 @@ def find_code_blocks(text: str) -> list[CodeBlock]:
         if m is None:
             break
         fence = m.group("fence")
+        if _is_underline(text, m):
+            pos = m.end()
+            continue
         declared = (m.group("info").strip().split() or [""])[0].lower()
         body_start = min(m.end() + 1, len(text))
         close_re = compile_held(
@@ -97,9 +104,19 @@ def find_code_blocks(text: str) -> list[CodeBlock]:
         pos = next_pos
         if pos >= len(text):
             break
-    blocks.extend(_indented_blocks(text, covered))
+    if indented:
+        blocks.extend(_indented_blocks(text, covered))
     blocks.sort(key=lambda b: b.start)
     return blocks
+
+
+def _is_underline(text: str, m: regex.Match) -> bool:
+    fence = m.group("fence")
+    if fence[0] != "~" or m.group("info").strip() or m.start() == 0:
+        return False
+    prev_start = text.rfind("\n", 0, m.start() - 1) + 1
+    title = text[prev_start : m.start() - 1].strip()
+    return bool(title) and len(fence) >= 0.6 * len(title)
 
 
 def _indented_blocks(text: str, covered: list[tuple[int, int]]) -> list[CodeBlock]:
@@ -122,7 +139,7 @@ def _indented_blocks(text: str, covered: list[tuple[int, int]]) -> list[CodeBloc
                 j -= 1
             start, end = offsets[i], offsets[j - 1] + len(lines[j - 1].rstrip("\n"))
             if not any(a <= start < b for a, b in covered):
-                body = "".join(_dedent_line(ln) for ln in lines[i:j]).rstrip("\n")
+                body = textwrap.dedent("".join(lines[i:j]).expandtabs(4)).rstrip("\n")
                 out.append(CodeBlock(start, end, body, None, "", True, False))
             i = j
         else:
@@ -132,12 +149,6 @@ def _indented_blocks(text: str, covered: list[tuple[int, int]]) -> list[CodeBloc
 
 def _is_indented(line: str) -> bool:
     return line.startswith("    ") or line.startswith("\t")
-
-
-def _dedent_line(line: str) -> str:
-    if line.startswith("\t"):
-        return line[1:]
-    return line[4:] if line.startswith("    ") else line.lstrip(" ")
 
 
 # --- language guessing ----------------------------------------------------------------------
@@ -227,7 +238,10 @@ def _first_ts_error(lang: str, code: str) -> int | None:
 
 
 def _python_error(code: str) -> int | None:
+    # A block indented as a whole (a fence inside a list item) is the same code dedented.
     src = _strip_repl_prompts(code)
+    if src[:1] in (" ", "\t"):
+        src = textwrap.dedent(src)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences etc. are not errors

@@ -128,18 +128,27 @@ def unexpected_runs(
         for r in runs:
             if _compatible(r.script, dominant):
                 continue
+            # one writing system (Japanese mixes Han and Kana in one word) is one span
             if (
-                ignore_lone_greek
-                and r.script == "Greek"
-                and dominant == "Latin"
-                and r.end - r.start <= 2
+                spans
+                and _system(spans[-1][0]) == _system(r.script)
+                and r.start - spans[-1][2] <= gap
             ):
-                continue
-            if spans and spans[-1][0] == r.script and r.start - spans[-1][2] <= gap:
-                spans[-1] = (r.script, spans[-1][1], r.end)
+                spans[-1] = (spans[-1][0], spans[-1][1], r.end)
             else:
                 spans.append((r.script, r.start, r.end))
-        out.extend(sp for sp in spans if not _leading_clause(masked, seg_start, sp))
+        out.extend(
+            sp
+            for sp in spans
+            if not _leading_clause(masked, seg_start, sp)
+            # one or two Greek letters on their own inside Latin text are mathematics
+            and not (
+                ignore_lone_greek
+                and sp[0] == "Greek"
+                and dominant == "Latin"
+                and sum(c.isalpha() for c in masked[sp[1] : sp[2]]) <= 2
+            )
+        )
     return out
 
 
@@ -170,6 +179,10 @@ def _leading_clause(text: str, seg_start: int, span: tuple[str, int, int]) -> bo
 _NO_SPACE_SCRIPTS = frozenset(
     {"Han", "Hiragana", "Katakana", "Thai", "Lao", "Khmer", "Myanmar", "Tibetan", "Other"}
 )
+
+
+def _system(script: str) -> str:
+    return _DOMINANCE_GROUP.get(script, script)
 
 
 def _counts(runs: list[ScriptRun]) -> dict[str, int]:

@@ -6,8 +6,10 @@ import regex
 
 import clustering._text as text_module
 import clustering.code as code_module
+import clustering.repetition as repetition_module
 import clustering.scripts as scripts_module
 import clustering.symptoms as symptoms_module
+import clustering.truncation as truncation_module
 from clustering._text import HeldGilPattern, compile_held
 
 
@@ -34,8 +36,9 @@ def test_every_match_method_passes_concurrent_false() -> None:
     held.finditer("a")
     held.findall("a")
     held.sub("x", "a")
+    held.split("a")
     assert [name for name, _ in recorder.calls] == [
-        "search", "match", "fullmatch", "finditer", "findall", "sub",
+        "search", "match", "fullmatch", "finditer", "findall", "sub", "split",
     ]  # fmt: skip
     assert all(kwargs.get("concurrent") is False for _, kwargs in recorder.calls)
 
@@ -51,10 +54,14 @@ def test_results_are_those_of_the_plain_pattern() -> None:
     assert [m.span() for m in held.finditer(text)] == [m.span() for m in plain.finditer(text)]
     assert held.findall(text) == plain.findall(text)
     assert held.sub(r"\2", text) == plain.sub(r"\2", text)
+    assert held.split(text) == plain.split(text)
 
 
 def test_no_detector_module_keeps_a_gil_releasing_pattern() -> None:
-    modules = (text_module, code_module, scripts_module, symptoms_module)
+    modules = (
+        text_module, code_module, scripts_module, symptoms_module, repetition_module,
+        truncation_module,
+    )  # fmt: skip
     values = [v for m in modules for v in vars(m).values()]
     values += [p for _, p in code_module._GUESS_RULES]
     raw = [v for v in values if isinstance(v, regex.Pattern)]

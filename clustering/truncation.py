@@ -1,0 +1,336 @@
+"""``truncation``: the output stops where something it opened is still open.
+
+Definition (issue 19). A text is cut off when it ends inside
+
+- a **code fence** that is never closed (a complete answer whose last part is a closed code
+  block is not truncated);
+- a **bracket or quote**: its last paragraph opens more ``( [ {`` (and their full-width and
+  CJK forms), ``“ « 「 『`` than it closes, or holds an odd number of ``"`` or of inline-code
+  backtick runs;
+- a **sentence or word**: the last non-space character is not a sentence terminal (Unicode
+  Sentence_Terminal, possibly followed by closing quotes, brackets or markup), an ellipsis or
+  a symbol (emoji). A character that can only continue a sentence (``,``, ``;``, ``:``, a
+  dash, an operator, an opening bracket) is always open. A word or digit at the end is open
+  when the text closes its sentences elsewhere (some sentence of it ends with a terminal); a
+  text that never closes a sentence (a one-line docstring, a title) gives no such evidence;
+- a **list item**: the last line belongs to a list (``-``/``*``/``1.`` items, reST fields
+  ``:param x:``, definition lists, a section under a heading) and either ends with one of the
+  characters above, or its sibling items all end with a terminal and it does not. An item of
+  a list that never punctuates its items needs no full stop;
+- a **heading** with nothing under it (Markdown ``#`` or an underlined title as last line).
+
+Code at the end (a doctest session or an indented block) is cut when it leaves a bracket open
+or its last line continues (``,``, ``\\``, an opening bracket). Tables, link targets, directives
+(``.. note::``) and bare URLs at the end are complete.
+
+Evidence: the span of the unclosed fence, the open bracket or quote to the end, or the last
+(partial) sentence or item to the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import regex
+
+from clustering._text import compile_held
+from clustering.code import CodeBlock
+
+Span = tuple[int, int, str]
+
+_TERMINAL = r"\p{Sentence_Terminal}…"
+# Closing characters that may follow a terminal: quotes, brackets, Markdown emphasis.
+_CLOSING = "\"'”’»)）]】}」』*_~`>"
+_SENTENCE_END_RE = compile_held(rf"[{_TERMINAL}][{regex.escape(_CLOSING)}]*\Z")
+# A symbol or emoji as the last character ("Hope this helps 🙂", "✓").
+_SYMBOL_END_RE = compile_held(r"[\p{So}\p{Sk}][\uFE0F\u200d\p{M}]*\Z")
+# Characters after which a sentence cannot end.
+_CONTINUES = frozenset(",;:-–—(/[{=+&\\（［｛、，：；")
+# Evidence that the text closes its sentences: a terminal after a letter, digit or closing
+# character, followed by space (not "..." prompts, not "3.14", not "e.g" inside a word).
+_CLOSES_SENTENCES_RE = compile_held(
+    rf"(?<=[\p{{L}}\p{{N}}{regex.escape(_CLOSING)}])[{_TERMINAL}]+(?=\s)|[。！？]"
+)
+_LIST_ITEM_RE = compile_held(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))[ \t]+\S")
+# An item written as a sentence: its marker, then a capital letter (maybe inside markup).
+_SENTENCE_ITEM_RE = compile_held(r"(?:[-*+•]|\d{1,3}[.)])[ \t]+[*_`\"“]{0,2}\p{Lu}")
+_MARKER_RE = compile_held(
+    r"[ \t]*(?:(?P<num>\d{1,3})(?P<sep>[.)])|[-*+•]|[a-zA-Z][.)]|\(\w{1,3}\))"
+)
+_FIELD_RE = compile_held(r"[ \t]*(?::[^:\n]+:(?:\s|\Z)|[\w.*]+ : \S|@\w+|\w[\w .-]{0,40}:\s*\Z)")
+# Lines that are complete without a full stop: a reST directive or target (".. note::"),
+# a reference ("[1] ..."), a Markdown link definition ("[x]: url"), a field with no body
+# (":meta private:"), a line of links or badges only, a call signature ("f(a, b=1)"), a line
+# that ends with a URL (a full stop after it would break the link).
+_COMPLETE_LINE_RE = compile_held(
+    r"[ \t]*(?:\.\. |\[[^\]\n]+\](?: |:\s*\S+\Z)|:[^:\n]+:\Z"
+    r"|(?:!?\[[^\]\n]*\]\([^)\n]*\)[ \t]*)+\Z|[\w.]+\([^()\n]*\)\Z|<.*>\Z)"
+    r"|.*(?:\w+://|www\.)\S+\Z"
+    # a line of code: an assignment or a call ("x, y = f(a)", "obj.method(b)")
+    r"|[ \t]*[\w.\[\]'\"]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*[-+*/|&]?=[ \t]*\S.*"
+    # an indented label with nothing after it (Google style "Returns:\n    bool:")
+    r"|[ \t]+\w[\w.\[\], ]*:\Z",
+    regex.V1,
+)
+# Columns aligned with two or more spaces (not the double space after a full stop).
+_COLUMNS_RE = compile_held(r"[^\s\p{Sentence_Terminal}]  +\S")
+_CLOSERS = frozenset(")]}）］｝\"'”’»」』")
+# A paragraph that opens with a label ("Note: ...", "See also: ...", "Returns: ...").
+_LABEL_RE = compile_held(r"[ \t]*\w+(?:[ -]\w+){0,2}(?:\([^)\n]*\))?:[ \t]+\S")
+# A name on its own line (an identifier, a dotted path, a constant).
+_NAME_LINE_RE = compile_held(r"[ \t]*(?:[a-z_][\w.]*|\w*[_.]\w*)[ \t]*")
+_HEADING_RE = compile_held(r"[ \t]{0,3}#{1,6}[ \t]+\S")
+_UNDERLINE_RE = compile_held(r"[ \t]*([=\-~^*+#\"'])\1{2,}[ \t]*")
+_TABLE_RE = compile_held(r"[ \t]*(?:\|.*\||\+[-=+]+\+|=+(?:[ \t]+=+)+)[ \t]*")
+_DOCTEST_RE = compile_held(r"^[ \t]*>>>", regex.M)
+_BLANK_LINE_RE = compile_held(r"\n[ \t]*\n")
+_OPENERS = {"(": ")", "[": "]", "{": "}", "（": "）", "［": "］", "｛": "｝",
+            "“": "”", "«": "»", "「": "」", "『": "』"}  # fmt: skip
+_BRACKET_CHARS_RE = compile_held(r"[()\[\]{}（）［］｛｝“”«»「」『』\"]")
+# Inline code (``x`` or `x`, CommonMark / reST), an old-style `quote', a quoted character.
+_INLINE_CODE_RE = compile_held(r"``(?:[^`]|`(?!`))+``|`[^`]+`|`[^`'\n]+'")
+_QUOTED_CHAR_RE = compile_held(r"(['\"])[^\s'\"]\1")
+_STRAY_TICK_RE = compile_held(r"(?<!`)`{1,2}(?!`)")
+
+
+def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
+    """``(start, end, reason)`` when ``text`` ends inside something still open, else None.
+
+    ``blocks`` are the text's code blocks (``clustering.code.find_code_blocks``).
+    """
+    stripped = text.rstrip()
+    end = len(stripped)
+    if not end:
+        return None
+    for b in blocks:
+        if b.fenced and not b.closed:
+            return (b.start, end, "code fence never closed")
+    last_fenced = max((b for b in blocks if b.fenced), key=lambda b: b.end, default=None)
+    tail_from = 0
+    if last_fenced is not None:
+        after = stripped[last_fenced.end :]
+        if not after.strip().strip("`~"):
+            return None  # ends with a closed code block
+        tail_from = last_fenced.end + len(after) - len(after.lstrip("\n`~ \t"))
+    # The last paragraph (after the last blank line or code block).
+    para_start = tail_from
+    for m in _BLANK_LINE_RE.finditer(stripped, tail_from):
+        para_start = m.end()
+    para = stripped[para_start:]
+    lines = para.split("\n")
+    last = lines[-1]
+    last_start = end - len(last)
+
+    if _DOCTEST_RE.search(para):
+        return _doctest_tail(lines, para_start, end)
+    before = stripped[:para_start].rstrip()
+    if _is_indented_block(lines) or (
+        before.endswith("::") and all(ln.startswith((" ", "\t")) for ln in lines)
+    ):
+        return _code_tail(para, para_start, end, last)  # code, a literal block, a definition
+    if _TABLE_RE.fullmatch(last) or (len(lines) >= 2 and _COLUMNS_RE.search(last)):
+        return None  # a table (Markdown, reST, or columns aligned with spaces)
+    if _HEADING_RE.match(last) or (
+        len(lines) >= 2 and _UNDERLINE_RE.fullmatch(last) and lines[-2].strip()
+    ):
+        return (last_start + len(last) - len(last.lstrip()), end, "ends on a heading")
+    if _UNDERLINE_RE.fullmatch(last) or _COMPLETE_LINE_RE.match(last):
+        return None  # a rule, a directive, a link, a signature, a URL
+    if all(_NAME_LINE_RE.fullmatch(ln) for ln in lines):
+        return None  # a list of names, one per line
+    opened = _open_bracket(para, quotes_from=_sentence_start(stripped, para_start) - para_start)
+    if opened is not None:
+        return (para_start + opened, end, "bracket or quote never closed")
+    ch = stripped[-1]
+    if ch in _CONTINUES:
+        return (_sentence_start(stripped, para_start), end, "ends mid-sentence")
+    if _SENTENCE_END_RE.search(stripped) or _SYMBOL_END_RE.search(stripped):
+        return None
+    if ch in _CLOSERS:
+        return None  # a closed bracket or quote: "(see below)", "... 'x'" (all balanced here)
+    item = _list_item(lines, stripped, para_start)
+    if item is not None:
+        item_start, siblings = item
+        if siblings == "closed":
+            return (item_start, end, "list item cut off")
+        if (
+            siblings != "lone"
+            or not _SENTENCE_ITEM_RE.match(stripped, item_start)
+            or not _CLOSES_SENTENCES_RE.search(stripped, 0, item_start)
+        ):
+            return None  # a field, a definition, or a list that does not punctuate items
+        # a list's first item, written as a sentence, in a text that closes its sentences
+        return (item_start, end, "list item cut off")
+    start = _sentence_start(stripped, para_start)
+    if _CLOSES_SENTENCES_RE.search(stripped, 0, start):
+        return (start, end, "ends mid-sentence")
+    return None  # the text never closes a sentence: no evidence that this one is open
+
+
+def _is_indented_block(lines: list[str]) -> bool:
+    """The last paragraph is an indented block (code, or an indented definition body:
+    neither needs a full stop)."""
+    return all(ln.startswith(("    ", "\t")) for ln in lines)
+
+
+def _doctest_tail(lines: list[str], para_start: int, end: int) -> Span | None:
+    """A doctest session: cut when its last statement (``>>>`` / ``...`` lines) leaves a
+    bracket open or continues; printed output may be elided and is not judged."""
+    stmt: list[str] = []
+    stmt_start = None
+    pos = para_start
+    for ln in lines:
+        body = ln.lstrip()
+        if body.startswith(">>>"):
+            stmt, stmt_start = [body[3:]], pos + len(ln) - len(body)
+        elif body.startswith("...") and stmt:
+            stmt.append(body[3:])
+        pos += len(ln) + 1
+    if not stmt or stmt_start is None:
+        return None
+    code = "\n".join(stmt)
+    if _open_bracket(code, quotes=False) is not None or code.rstrip()[-1:] in (",", "\\"):
+        return (stmt_start, end, "code ends inside a bracket")
+    return None
+
+
+def _code_tail(para: str, para_start: int, end: int, last: str) -> Span | None:
+    opened = _open_bracket(para, quotes=False)
+    if opened is not None:
+        return (para_start + opened, end, "code ends inside a bracket")
+    if last.rstrip()[-1:] in (",", "\\", "(", "[", "{"):
+        return (end - len(last.lstrip()), end, "code ends mid-statement")
+    return None
+
+
+def _open_bracket(para: str, *, quotes: bool = True, quotes_from: int = 0) -> int | None:
+    """Offset in ``para`` of the first bracket or quote left open at its end, or None.
+
+    Inline code spans, old-style ```quotes'`` and quoted single characters (``'['``) are
+    content, not brackets. A closing bracket closes the innermost open one whatever its kind
+    (intervals such as ``[0, n)``); a closer with nothing open (``1)``) is ignored. Straight
+    quotes and unpaired backticks count from ``quotes_from`` on (the last sentence): they do
+    not say which side they are on, and one written as content earlier would pair wrongly.
+    """
+    if quotes:
+        stray = _STRAY_TICK_RE.search(_INLINE_CODE_RE.sub(_blank, para), quotes_from)
+        if stray is not None:
+            return stray.start()
+    masked = _QUOTED_CHAR_RE.sub(_blank, _INLINE_CODE_RE.sub(_blank, para))
+    stack: list[int] = []
+    straight: int | None = None
+    for m in _BRACKET_CHARS_RE.finditer(masked):
+        c = m.group()
+        if c == '"':
+            if quotes and m.start() >= quotes_from:
+                straight = None if straight is not None else m.start()
+        elif c in _OPENERS:
+            if quotes or c in "([{（［｛":
+                stack.append(m.start())
+        elif stack and (quotes or c in ")]}）］｝"):
+            stack.pop()
+    candidates = stack[:1]
+    if straight is not None:
+        candidates.append(straight)
+    return min(candidates) if candidates else None
+
+
+def _blank(m: regex.Match) -> str:
+    return " " * (m.end() - m.start())
+
+
+def _sentence_start(text: str, floor: int) -> int:
+    """Start of the last sentence at or after ``floor``: after its last terminal."""
+    start = floor
+    for m in _CLOSES_SENTENCES_RE.finditer(text, floor):
+        start = m.end()
+    while start < len(text) - 1 and text[start] in " \t\n":
+        start += 1
+    return start
+
+
+def _list_item(lines: list[str], text: str, para_start: int) -> tuple[int, str] | None:
+    """When the last line belongs to a list item, field or section: (item start, siblings),
+    siblings being "closed" (the earlier items of its list all end with a terminal), "open"
+    (they do not), "lone" (it is its list's first item) or "structure" (a field, a
+    definition, a section body). None when the last line is prose."""
+    offsets = []
+    pos = para_start
+    for ln in lines:
+        offsets.append(pos)
+        pos += len(ln) + 1
+    # The item the last line belongs to: the nearest line above (in this paragraph) that
+    # starts an item or a field; lines in between are its continuation.
+    item_idx = next((i for i in range(len(lines) - 1, -1, -1) if _starts_item(lines[i])), None)
+    if item_idx is None:
+        # A definition or section body: the paragraph opens with a line ending in ':' or an
+        # underlined title, the last line is indented below the first, or the paragraph
+        # follows a line ending in ':' or an underline.
+        first = lines[0]
+        if _LABEL_RE.match(first):
+            return (offsets[0], "structure")
+        if len(lines) >= 2 and (first.rstrip().endswith(":") or _UNDERLINE_RE.fullmatch(lines[1])):
+            return (offsets[-1], "structure")
+        if len(lines) >= 2 and _indent(lines[-1]) > _indent(first):
+            return (offsets[-1], "structure")
+        before = text[:para_start].rstrip().rsplit("\n", 2)
+        if len(before) >= 2 and _UNDERLINE_RE.fullmatch(before[-1]) and before[-2].strip():
+            return (offsets[0], "structure")  # the first paragraph under an underlined title
+        return None
+    marker_line = lines[item_idx]
+    start = offsets[item_idx] + _indent(marker_line)
+    if not _LIST_ITEM_RE.match(marker_line):
+        return (start, "structure")  # fields (":param x:") punctuate as they like
+    above = text[:para_start].split("\n") + lines[:item_idx]
+    return (start, _siblings(above, _marker(marker_line)))
+
+
+def _starts_item(line: str) -> bool:
+    return bool(_LIST_ITEM_RE.match(line) or _FIELD_RE.match(line))
+
+
+def _marker(line: str) -> tuple[str, int]:
+    """(kind, number) of a list item's marker: ("-", 0), ("1.", 3) for "3. x", ..."""
+    m = _MARKER_RE.match(line)
+    if m is None:
+        return ("", 0)
+    if m.group("num"):
+        return ("n" + m.group("sep"), int(m.group("num")))
+    return (m.group(0).strip(), 0)
+
+
+def _siblings(above: list[str], marker: tuple[str, int]) -> str:
+    """ "closed" when the items above of the same list (same marker; numbers counting down to
+    1; loose lists with blank lines between items included) all end with a terminal, "open"
+    when some do not, "lone" when there are none."""
+    kind, number = marker
+    results: list[bool] = []
+    item_last: str | None = None  # last line of the item being read (bottom-up)
+    for ln in reversed(above):
+        if not ln.strip():
+            if item_last is not None:
+                break  # a non-item line above a blank: the list's introduction
+            continue
+        if _LIST_ITEM_RE.match(ln):
+            k, n = _marker(ln)
+            if k != kind or (number and n != number - 1 - len(results)):
+                break  # another list
+            results.append(_item_closed(item_last if item_last is not None else ln))
+            item_last = None
+            if number and n == 1:
+                break
+        elif item_last is None:
+            item_last = ln
+        elif not ln.startswith((" ", "\t")):
+            break  # two unindented non-item lines: prose
+    if not results:
+        return "lone"
+    return "closed" if all(results) else "open"
+
+
+def _item_closed(line: str) -> bool:
+    return bool(_SENTENCE_END_RE.search(line.rstrip()))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
