@@ -2,10 +2,9 @@
 
 Pure functions over the frames `app.queries` returns (no Streamlit, no SQL).
 
-A rollback is drawn at its exact time when the extract's ``deploys`` table (the change log)
-names it ("Rollback of <id>"). Extracts without that table only say, in a suspect's
-``reason``, that a rollback came near the cluster's end: then it is drawn at the detected end
-of the elevated period, labelled as approximate.
+A rollback is drawn at its exact time: from the suspect's own ``rollback_id`` and
+``rollback_at`` columns (the rollback the suspect ranking matched near the end), or from the
+extract's ``deploys`` table (the change log) when it names one ("Rollback of <id>").
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 MARKER_COLUMNS = ["at", "kind", "label"]
-_ROLLED_BACK = re.compile(r"rolled back ([0-9.]+) h from the cluster's end")
 _ROLLBACK_OF = re.compile(r"rollback of\s+([^\s,;:()]+)", re.IGNORECASE)
 
 
@@ -47,7 +45,8 @@ def rate_markers(
 
     kind is one of "deploy start" (the ``top`` best suspects), "onset" (the detected onset the
     best suspect was scored against), "end" (detected end of the elevated period), and
-    "rollback" (exact from ``deploy_log``, else approximate at the end; see module doc).
+    "rollback" (see module doc). ``suspects`` may carry ``rollback_id`` and ``rollback_at``
+    (extracts written before those columns existed draw rollbacks from the change log only).
     """
     rows: list[dict] = []
     best = suspects.head(top)
@@ -68,15 +67,13 @@ def rate_markers(
                 rows.append(
                     {"at": d.started_at, "kind": "rollback", "label": f"rollback of {m.group(1)}"}
                 )
-    for s in best.itertuples():
-        m = _ROLLED_BACK.search(str(s.reason or ""))
-        if m and s.deploy_id not in exact and end is not None:
+    if "rollback_at" in best.columns:
+        for s in best.itertuples():
+            if s.deploy_id in exact or s.rollback_at is None or pd.isna(s.rollback_at):
+                continue
+            exact.add(s.deploy_id)
             rows.append(
-                {
-                    "at": end,
-                    "kind": "rollback",
-                    "label": f"rollback of {s.deploy_id} (within {float(m.group(1)):.0f} h)",
-                }
+                {"at": s.rollback_at, "kind": "rollback", "label": f"rollback of {s.deploy_id}"}
             )
     df = pd.DataFrame(rows, columns=MARKER_COLUMNS)
     if not df.empty:

@@ -379,11 +379,24 @@ def rate_series(con: duckdb.DuckDBPyConnection, cluster_id: str) -> pd.DataFrame
 
 
 def suspects(con: duckdb.DuckDBPyConnection, cluster_id: str) -> pd.DataFrame:
-    """deploy_id, started_at, onset, score, reason of a published cluster, best first."""
+    """deploy_id, started_at, onset, score, reason (and rollback_id, rollback_at where the
+    extract has them) of a published cluster, one row per deploy, best first: suspects of the
+    cluster's rank-1 finding, then of later findings, then of its own series."""
+    have = {n for n, _ in _columns(con, "suspects")}
+    rollback = ", s.rollback_id, s.rollback_at" if {"rollback_id", "rollback_at"} <= have else ""
+    if "finding_id" in have and has_table(con, "findings"):
+        finding_rank, join = "coalesce(f.rank, 1000000)", "left join findings f using (finding_id)"
+    else:
+        finding_rank, join = "1", ""
     return con.execute(
-        """select s.deploy_id, s.started_at, s.onset, s.score, s.reason
-           from suspects s join clusters c using (cluster_id)
-           where c.published and s.cluster_id = ? order by s.score desc, s.deploy_id""",
+        f"""select deploy_id, started_at, onset, score, reason{rollback.replace("s.", "")}
+           from (select s.deploy_id, s.started_at, s.onset, s.score, s.reason{rollback},
+                        {finding_rank} as finding_rank,
+                        row_number() over (partition by s.deploy_id
+                                           order by {finding_rank}, s.score desc) as k
+                 from suspects s join clusters c using (cluster_id) {join}
+                 where c.published and s.cluster_id = ?)
+           where k = 1 order by finding_rank, score desc, deploy_id""",
         [cluster_id],
     ).fetchdf()
 

@@ -158,14 +158,18 @@ def suspect_deploys(
                     ev, why = unscoped_evidence, ["no attributed value contradicts its scope"]
                 time_f = 1.0 - max(lag, 0.0) / (2.0 * window_hours)
                 step_f = 1.0 if step_i == 0 else 0.5
-                rb, rb_why = _rollback_factor(dep, rollbacks, end_h, rollback_window_hours)
+                rb, rb_why, rb_dep = _rollback_near_end(
+                    dep, rollbacks, end_h, rollback_window_hours
+                )
                 score = ev * time_f * step_f * (1.0 + rollback_bonus * rb)
                 reason = "; ".join(
                     [*why, f"started {lag:.1f} h before {'onset' if step_i == 0 else 'a rise'}"]
                     + ([rb_why] if rb_why else [])
                 )
                 if dep["deploy_id"] not in best or score > best[dep["deploy_id"]]["score"]:
-                    best[dep["deploy_id"]] = _row(cluster, dep, onset_h, score, reason)
+                    best[dep["deploy_id"]] = _row(
+                        cluster, dep, onset_h, score, reason, end_h, rb_dep
+                    )
         _add_unaligned(best, cluster, deps, rb_ids, attributed, hours[a:b], counts[a:b],
                        rollbacks, end_h, rollback_window_hours, rollback_bonus,
                        unaligned_max_rank)  # fmt: skip
@@ -174,7 +178,15 @@ def suspect_deploys(
     return _to_table(rows)
 
 
-def _row(cluster: str, dep: dict, onset_h: float, score: float, reason: str) -> dict:
+def _row(
+    cluster: str,
+    dep: dict,
+    onset_h: float,
+    score: float,
+    reason: str,
+    end_h: float | None = None,
+    rollback: dict | None = None,
+) -> dict:
     return {
         "cluster_id": cluster,
         "deploy_id": dep["deploy_id"],
@@ -182,6 +194,9 @@ def _row(cluster: str, dep: dict, onset_h: float, score: float, reason: str) -> 
         "onset": int(onset_h) * HOUR_US,
         "score": score,
         "reason": reason,
+        "end": None if end_h is None else int(end_h) * HOUR_US,
+        "rollback_id": rollback["deploy_id"] if rollback else None,
+        "rollback_at": rollback["started_at"] if rollback else None,
     }
 
 
@@ -205,32 +220,14 @@ def _add_unaligned(
         if after.size == 0:
             continue
         first_h = float(hours[after[0]])
-        rb, rb_why = _rollback_factor(dep, rollbacks, end_h, rb_window)
+        rb, rb_why, rb_dep = _rollback_near_end(dep, rollbacks, end_h, rb_window)
         reason = "; ".join(
             [*why, "no change point of the cluster's rate lines up with its start",
              f"first report {first_h - dep['_h']:.1f} h after it started"]
             + ([rb_why] if rb_why else [])
         )  # fmt: skip
         score = ev * 0.25 * (1.0 + rb_bonus * rb)
-        best[dep["deploy_id"]] = _row(cluster, dep, first_h, score, reason)
-
-
-def _rollback_factor(dep, rollbacks, end_h, window) -> tuple[float, str | None]:
-    if end_h is None:
-        return 0.0, None
-    best, why = 0.0, None
-    for target, rb in rollbacks:
-        gap = abs(_epoch_hours(rb["started_at"]) - end_h)
-        if gap > window:
-            continue
-        if target == dep["deploy_id"]:
-            return 1.0, f"rolled back {gap:.1f} h from the cluster's end"
-        compatible = all(
-            rb.get(f) is None or dep.get(f) is None or rb.get(f) == dep.get(f) for f in SCOPE_FIELDS
-        )
-        if target is None and compatible and best < 0.5:
-            best, why = 0.5, f"a rollback in its scope {gap:.1f} h from the cluster's end"
-    return best, why
+        best[dep["deploy_id"]] = _row(cluster, dep, first_h, score, reason, end_h, rb_dep)
 
 
 def _epoch_hours(ts) -> float:
@@ -331,8 +328,8 @@ def finding_suspects(
             )  # fmt: skip
             if drop:
                 continue
-            rb, rb_why, rb_dep = _finding_rollback(
-                dep, rollbacks, f.end_hour, rollback_window_hours
+            rb, rb_why, rb_dep = _rollback_near_end(
+                dep, rollbacks, f.end_hour, rollback_window_hours, of="finding"
             )
             cands = []
             for i, up in enumerate(ups):
@@ -419,8 +416,12 @@ def _finding_evidence(
     return ev, why, match, False
 
 
-def _finding_rollback(dep, rollbacks, end_h, window) -> tuple[float, str | None, dict | None]:
-    """(factor, reason, rollback record) for a rollback near the finding's end."""
+def _rollback_near_end(
+    dep, rollbacks, end_h, window, of: str = "cluster"
+) -> tuple[float, str | None, dict | None]:
+    """(factor, reason, rollback record) for a rollback near the end of the cluster's or the
+    finding's elevated period: 1 for a rollback of this deploy, 0.5 for an untargeted rollback
+    whose scope is compatible with it, else 0."""
     if end_h is None:
         return 0.0, None, None
     best: tuple[float, str | None, dict | None] = (0.0, None, None)
@@ -429,10 +430,10 @@ def _finding_rollback(dep, rollbacks, end_h, window) -> tuple[float, str | None,
         if gap > window:
             continue
         if target == dep["deploy_id"]:
-            return 1.0, f"rolled back {gap:.1f} h from the finding's end", rb
+            return 1.0, f"rolled back {gap:.1f} h from the {of}'s end", rb
         compatible = all(
             rb.get(f) is None or dep.get(f) is None or rb.get(f) == dep.get(f) for f in SCOPE_FIELDS
         )
         if target is None and compatible and best[0] < 0.5:
-            best = (0.5, f"a rollback in its scope {gap:.1f} h from the finding's end", rb)
+            best = (0.5, f"a rollback in its scope {gap:.1f} h from the {of}'s end", rb)
     return best

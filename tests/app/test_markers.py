@@ -35,11 +35,18 @@ def test_rate_markers_kinds():
             "onset": pd.to_datetime(["2025-08-22 00:00", "2025-08-22 00:00"], utc=True),
             "score": [4.0, 0.2],
             "reason": ["scope matches; rolled back 2.0 h from the cluster's end", "started"],
+            "rollback_id": ["rb-1", None],
+            "rollback_at": pd.to_datetime(["2025-08-24 02:00", None], utc=True),
         }
     )
     m = rate_markers(sus, series)
     assert sorted(m["kind"]) == ["deploy start", "deploy start", "end", "onset", "rollback"]
-    assert "cfg-a" in m[m["kind"] == "rollback"]["label"].iloc[0]
+    rb0 = m[m["kind"] == "rollback"]
+    assert "cfg-a" in rb0["label"].iloc[0]
+    assert rb0["at"].iloc[0] == pd.Timestamp("2025-08-24 02:00", tz="UTC")  # the column's time
+    # Prose alone (an extract without the columns) draws no rollback: nothing is parsed back.
+    no_cols = rate_markers(sus.drop(columns=["rollback_id", "rollback_at"]), series)
+    assert "rollback" not in set(no_cols["kind"])
     log = pd.DataFrame(
         {
             "deploy_id": ["rb-1"],

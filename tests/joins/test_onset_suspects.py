@@ -83,6 +83,12 @@ def test_scope_and_id_matches_and_rollback_raise_the_score():
     assert "rb-1" not in got_rb
     assert got_rb["cfg-0825"]["score"] > 1.5 * got["cfg-0825"]["score"]
     assert got_rb["tpu-misc"]["score"] == got["tpu-misc"]["score"]
+    # The rollback and the end it lines up with are columns, not prose to parse back.
+    assert got_rb["cfg-0825"]["rollback_id"] == "rb-1"
+    assert got_rb["cfg-0825"]["rollback_at"] == h(158)
+    assert abs((got_rb["cfg-0825"]["end"] - h(160)).total_seconds()) <= 3 * 3600
+    assert got["cfg-0825"]["rollback_id"] is None and got["cfg-0825"]["rollback_at"] is None
+    assert got_rb["tpu-misc"]["rollback_id"] is None
     # The same rollback far from the cluster's end does not count.
     late = dict(rb, started_at=h(190))
     got_late = {r["deploy_id"]: r for r in suspect_deploys(ts, ATTR, _deploys([*deploys, late]))
