@@ -84,6 +84,10 @@ TABLES: dict[str, Table] = {
             ),
             "cluster_id": C("the report's cluster (clusters.cluster_id)"),
             "joined": C("true when its request was found in the routing log"),
+            "truncated_fields": C(
+                "input fields cut to the input limits on read (comment, response_excerpt, "
+                "model, surface, client_version, tags; see docs/pipeline.md); [] = none"
+            ),
         },
     ),
     "clusters": Table(
@@ -316,6 +320,10 @@ TABLES: dict[str, Table] = {
             "audit_findings": C("JSON: residual findings of the audit per type", "findings"),
             "min_users": C(
                 "K of this run (--min-users): a cluster is published iff n_users >= K", "users"
+            ),
+            "truncated_reports": C(
+                "reports with a field cut to the input limits (reports.truncated_fields)",
+                "reports",
             ),
         },
     ),
