@@ -31,10 +31,11 @@ SYMPTOMS = (
 def _records() -> list[dict]:
     recs = [_record(i, "bg", f"bg{i}", i, "small" if i % 40 == 0 else "big") for i in range(48)]
     for i in range(20):
-        r = _record(i, "at_k", f"k{i % 6}", 24 + i, "small")
+        # hours 24-43 out of report-id order, so first/last are a min and a max
+        r = _record(i, "at_k", f"k{i % 6}", 24 + (i * 7) % 20, "small")
         r["symptoms"] = SYMPTOMS[i]
-        if i % 6 == 0:
-            r["session_pseudonym"] = None  # counts as the user's own session
+        if i % 6 in (0, 1):
+            r["session_pseudonym"] = None  # counts as the user's own session: two of them
         recs.append(r)
     recs[0]["symptoms"] = None  # None becomes []
     return recs
@@ -60,6 +61,16 @@ def test_clusters_row_holds_what_the_contract_promises(out):
         assert c[cid]["sticky_concentration"] == pytest.approx(sticky[cid]["sticky_concentration"])
         assert c[cid]["sticky_flag"] == sticky[cid]["sticky_flag"]
     assert out["clusters"].schema == schemas.CLUSTERS
+
+
+def test_a_cluster_without_info_gets_a_plain_label_and_is_not_background():
+    info = _info()
+    del info["at_k"]
+    got = build_tables(_records(), info, _traffic(), _deploys(), DIMS, min_users=5)
+    k = {r["cluster_id"]: r for r in got["clusters"].to_pylist()}["at_k"]
+    assert k["label"] == "cluster at_k" and k["is_background"] is False
+    assert k["published"] is True and k["centroid"] is None
+    assert "at_k" in set(got["attributions"].column("cluster_id").to_pylist())
 
 
 def test_top_symptoms_take_at_most_three_at_twenty_percent():

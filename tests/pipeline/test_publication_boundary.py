@@ -121,8 +121,10 @@ def test_exactly_k_users_is_published_with_its_evidence(tables):
     assert "at_k" in _ids(tables["attributions"])
     assert "at_k" in _ids(tables["cluster_timeseries"])
     assert "at_k" in _ids(tables["suspects"])
-    if "findings" in tables:
-        assert "at_k" in _ids(tables["findings"])
+    found = [r for r in tables["findings"].to_pylist() if r["cluster_id"] == "at_k"]
+    assert found, "the published cluster's cause is a finding"
+    series = set(tables["finding_timeseries"].column("finding_id").to_pylist())
+    assert {r["finding_id"] for r in found} <= series
 
 
 def test_k_minus_one_users_keep_counts_only(tables):
@@ -140,8 +142,9 @@ def test_k_minus_one_users_keep_counts_only(tables):
         assert r["response_redacted"] is None
         assert r["symptom_evidence"] is None
     for name in ("attributions", "cluster_timeseries", "suspects", "findings"):
-        if name in tables:
-            assert "below_k" not in _ids(tables[name]), name
+        assert "below_k" not in _ids(tables[name]), name
+    # nor may a run-wide finding (cluster_id null) name it among its clusters
+    assert all("below_k" not in (r["clusters"] or []) for r in tables["findings"].to_pylist())
 
 
 def test_the_boundary_moves_with_k():
@@ -155,3 +158,7 @@ def test_the_boundary_moves_with_k():
         labels = {r["cluster_id"]: r["label"] for r in out["clusters"].to_pylist()}
         for cid in {"at_k", "below_k"} - published:
             assert labels[cid] == UNPUBLISHED_LABEL.format(k=k)
+    # The contract's default K is 5.
+    out = build_tables([dict(r) for r in recs], _info(), _traffic(), _deploys(), DIMS)
+    got = {r["cluster_id"] for r in out["clusters"].to_pylist() if r["published"]}
+    assert got == {"bg", "at_k"}
