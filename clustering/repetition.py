@@ -32,6 +32,7 @@ token to the last copy's last token; the reason gives the rule, the unit size an
 
 from __future__ import annotations
 
+import re
 import string
 
 import numpy as np
@@ -45,6 +46,9 @@ NO_SPACE_SCRIPTS: tuple[str, ...] = (
 )  # fmt: skip
 _NS = "".join(rf"\p{{Script={s}}}" for s in NO_SPACE_SCRIPTS)
 _TOKEN_RE = compile_held(rf"[{_NS}]|[\w--[{_NS}]]+(?:['’][\w--[{_NS}]]+)*", regex.V1)
+# The same tokens for ASCII text, by the standard library's engine (about twice as fast on
+# the replay's texts; `re` never releases the GIL, see clustering/_text.py).
+_ASCII_TOKEN_RE = re.compile(r"\w+(?:'\w+)*", re.ASCII)
 _TWO_LETTERS_RE = compile_held(r"\p{L}\p{M}*\p{L}|" + rf"[{_NS}]", regex.V1)
 
 # Sentence / line segmentation for rules 2 and 3: a newline, a full-width CJK terminal, or a
@@ -79,6 +83,11 @@ NEAR_DUP_JACCARD = 0.6
 NEAR_DUP_MIN_WORDS = 4
 NEAR_DUP_COVER = 0.6
 NEAR_DUP_MIN_CHARS = 12  # key length (indentation prefix included) worth tokenising
+# Rule 3 runs only when at least this share of the text's token pairs occurred earlier in it:
+# every near-duplicate loop of the property tests has >= 0.29 (two copies that differ in two
+# words share most pairs); 3.9% of replay responses and 7.7% of installed docstrings reach
+# it (measured while writing this), so the segment comparison is rarely paid.
+NEAR_DUP_GATE = 0.2
 
 Span = tuple[int, int, str]
 
@@ -87,15 +96,25 @@ def repetition_spans(text: str) -> list[Span]:
     """``(start, end, reason)`` of every repeated run in ``text`` (see the module docstring)."""
     if ">>>" in text:
         text = _DOCTEST_RE.sub(_blank, text)
-    tokens = _TOKEN_RE.findall(text)
+    tokens = (_ASCII_TOKEN_RE if text.isascii() else _TOKEN_RE).findall(text)
     n = len(tokens)
     if n < MIN_COPIES:
         return []
     # Equality is all that matters, so each case-folded token is replaced by its hash.
     ids = np.fromiter(map(hash, map(str.lower, tokens)), dtype=np.int64, count=n)
-    spans: list[Span] = []
-    spans += _periodic_spans(text, tokens, ids)
-    spans += _segment_spans(text, n)
+    eq1 = ids[1:] == ids[:-1]
+    eq2 = ids[2:] == ids[:-2]
+    periods, recurring = _bigram_recurrence(ids)
+    spans = _periodic_spans(text, tokens, ids, eq1, eq2, periods)
+    # Rule 2 only adds units of one or two tokens (longer ones are periodic runs already):
+    # three copies show as three equal tokens in a row or a two-token period over six.
+    short = bool(np.any(eq1[1:] & eq1[:-1])) or bool(
+        len(eq2) >= 4 and np.any(eq2[:-3] & eq2[1:-2] & eq2[2:-1] & eq2[3:])
+    )
+    # Rule 3 is looked for only where word pairs recur (cost bound, see NEAR_DUP_GATE).
+    near = recurring >= NEAR_DUP_GATE
+    if short or near:
+        spans += _segment_spans(text, n, near)
     return _merge(spans)
 
 
@@ -111,42 +130,51 @@ def _runs(eq: np.ndarray, min_len: int) -> list[tuple[int, int]]:
     ]
 
 
-def _candidate_periods(ids: np.ndarray) -> list[int]:
-    """Periods >= 3 worth checking: distances at which a token trigram recurs often enough.
+def _bigram_recurrence(ids: np.ndarray) -> tuple[list[int], float]:
+    """(periods >= 3 worth checking, share of token pairs that occurred earlier in the text).
 
-    In ``k >= 3`` copies of a ``p``-token unit, nearly every trigram of copies 2..k recurs
-    exactly ``p`` tokens earlier; ordinary text rarely repeats a trigram at all.
+    In ``k >= 3`` copies of a ``p``-token unit, nearly every token pair of copies 2..k recurs
+    exactly ``p`` tokens earlier; ordinary text seldom repeats a pair at a fixed distance, so
+    only the distances at which pairs recur often enough are checked.
     """
     n = len(ids)
-    if n < 3 * MIN_UNIT_TOKENS - 1:
-        return []
+    if n < 4:
+        return [], 0.0
     with np.errstate(over="ignore"):
-        tri = ids[:-2] * np.int64(1_000_003) + ids[1:-1] * np.int64(8_191) + ids[2:]
-    order = np.argsort(tri, kind="stable")
-    st = tri[order]
-    same = st[1:] == st[:-1]
-    if not same.any():
-        return []
-    dist = order[1:][same] - order[:-1][same]
+        bi = ids[:-1] * np.int64(1_000_003) + ids[1:]
+    order = np.argsort(bi, kind="stable")
+    sb = bi[order]
+    same = sb[1:] == sb[:-1]
+    repeats = int(np.count_nonzero(same))
+    if not repeats:
+        return [], 0.0
+    dist = order[1:][same] - order[:-1][same]  # stable sort: distance to the previous one
     dist = dist[(dist >= MIN_UNIT_TOKENS) & (dist * 3 <= n + 1)]
-    if not dist.size:
-        return []
-    counts = np.bincount(dist)
-    periods = np.flatnonzero(counts >= np.maximum(1, np.arange(len(counts)) - 2))
-    return [int(p) for p in periods if p >= MIN_UNIT_TOKENS]
+    periods: list[int] = []
+    if dist.size:
+        counts = np.bincount(dist)
+        keep = counts >= np.maximum(2, np.arange(len(counts)) - 2)
+        periods = [int(p) for p in np.flatnonzero(keep) if p >= MIN_UNIT_TOKENS]
+    return periods, repeats / (n - 1)
 
 
-def _periodic_spans(text: str, tokens: list[str], ids: np.ndarray) -> list[Span]:
+def _periodic_spans(
+    text: str,
+    tokens: list[str],
+    ids: np.ndarray,
+    eq1: np.ndarray,
+    eq2: np.ndarray,
+    periods: list[int],
+) -> list[Span]:
     n = len(ids)
     found: list[tuple[int, int, int]] = []  # (first token, end token, period)
     # One- and two-token periods: 9 / 12 tokens make three copies of a 3- / 4-token unit.
     # Three copies of a 3-token unit glued without a separator ("a b ca b ca b c") have
     # period 2 over 5 tokens; they count when the fused token is the unit's last word
     # followed by its first.
-    for p, need in ((1, 8), (2, 10)):
+    for p, need, eq in ((1, 8, eq1), (2, 10, eq2)):
         if n <= 2 * p:
             continue
-        eq = ids[p:] == ids[:-p]
         if np.count_nonzero(eq) < (need if p == 1 else 2 * p - 1):
             continue
         for a, b in _runs(eq, need if p == 1 else 2 * p - 1):
@@ -155,7 +183,7 @@ def _periodic_spans(text: str, tokens: list[str], ids: np.ndarray) -> list[Span]
     # Longer periods: three copies, or three minus one token when copies are glued without a
     # separator (the unit's last and first words then fuse into one token at each joint, and
     # the fused token is the word after the run followed by the word before it).
-    for p in _candidate_periods(ids):
+    for p in periods:
         eq = ids[p:] == ids[:-p]
         for a, b in _runs(eq, 2 * p - 1):
             if b - a >= 2 * p or _glued(tokens, a, b + p, p):
@@ -225,7 +253,7 @@ def _is_value_list(text: str, matches: list, first: int, end: int) -> bool:
 # --- rules 2 and 3: sentences and lines -----------------------------------------------------
 
 
-def _segment_spans(text: str, n_tokens: int) -> list[Span]:
+def _segment_spans(text: str, n_tokens: int, near: bool) -> list[Span]:
     parts = _SEG_SPLIT_RE.split(text)
     # parts alternates segment, delimiter, segment, ...; a segment after "\n" (or first) is a
     # line start and keeps its indentation in its key.
@@ -255,7 +283,8 @@ def _segment_spans(text: str, n_tokens: int) -> list[Span]:
                 out.append((nonempty[j], nonempty[k], f"sentence or line repeated x{k - j + 1}"))
         j = k + 1
     # Rule 3: chains of near-duplicate segments covering most of the text.
-    out += _near_duplicates(parts, keys, n_tokens)
+    if near:
+        out += _near_duplicates(parts, keys, n_tokens)
     if not out:
         return []
     offsets = _segment_offsets(parts)

@@ -125,9 +125,16 @@ def unexpected_runs(
         if dominant is None:
             continue
         spans: list[tuple[str, int, int]] = []
-        for r in runs:
+        for i, r in enumerate(runs):
             if _compatible(r.script, dominant):
                 continue
+            # Kana written onto Han (a Japanese word such as 見る) inside text where Han alone
+            # is fine (Korean): the word is the span, not only its Kana
+            if _system(r.script) == "Han" and r.script != "Han":
+                if i and runs[i - 1].script == "Han" and runs[i - 1].end == r.start:
+                    r = ScriptRun(r.script, runs[i - 1].start, r.end)
+                if i + 1 < len(runs) and runs[i + 1].script == "Han" and runs[i + 1].start == r.end:
+                    r = ScriptRun(r.script, r.start, runs[i + 1].end)
             # one writing system (Japanese mixes Han and Kana in one word) is one span
             if (
                 spans

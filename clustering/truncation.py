@@ -51,6 +51,9 @@ _CONTINUES = frozenset(",;:-–—(/[{=+&\\（［｛、，：；")
 _CLOSES_SENTENCES_RE = compile_held(
     rf"(?<=[\p{{L}}\p{{N}}{regex.escape(_CLOSING)}])[{_TERMINAL}]+(?=\s)|[。！？]"
 )
+_LAST_CLOSE_RE = compile_held(
+    rf"(?<=[\p{{L}}\p{{N}}{regex.escape(_CLOSING)}])[{_TERMINAL}]+(?=\s)|[。！？]", regex.REVERSE
+)
 _LIST_ITEM_RE = compile_held(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))[ \t]+\S")
 # An item written as a sentence: its marker, then a capital letter (maybe inside markup).
 _SENTENCE_ITEM_RE = compile_held(r"(?:[-*+•]|\d{1,3}[.)])[ \t]+[*_`\"“]{0,2}\p{Lu}")
@@ -83,7 +86,8 @@ _HEADING_RE = compile_held(r"[ \t]{0,3}#{1,6}[ \t]+\S")
 _UNDERLINE_RE = compile_held(r"[ \t]*([=\-~^*+#\"'])\1{2,}[ \t]*")
 _TABLE_RE = compile_held(r"[ \t]*(?:\|.*\||\+[-=+]+\+|=+(?:[ \t]+=+)+)[ \t]*")
 _DOCTEST_RE = compile_held(r"^[ \t]*>>>", regex.M)
-_BLANK_LINE_RE = compile_held(r"\n[ \t]*\n")
+# Searched backwards (regex's REVERSE flag): the last blank line, the last sentence end.
+_LAST_BLANK_LINE_RE = compile_held(r"\n[ \t]*\n", regex.REVERSE)
 _OPENERS = {"(": ")", "[": "]", "{": "}", "（": "）", "［": "］", "｛": "｝",
             "“": "”", "«": "»", "「": "」", "『": "』"}  # fmt: skip
 _BRACKET_CHARS_RE = compile_held(r"[()\[\]{}（）［］｛｝“”«»「」『』\"]")
@@ -113,9 +117,8 @@ def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
             return None  # ends with a closed code block
         tail_from = last_fenced.end + len(after) - len(after.lstrip("\n`~ \t"))
     # The last paragraph (after the last blank line or code block).
-    para_start = tail_from
-    for m in _BLANK_LINE_RE.finditer(stripped, tail_from):
-        para_start = m.end()
+    last_blank = _LAST_BLANK_LINE_RE.search(stripped, tail_from)
+    para_start = last_blank.end() if last_blank else tail_from
     para = stripped[para_start:]
     lines = para.split("\n")
     last = lines[-1]
@@ -241,9 +244,8 @@ def _blank(m: regex.Match) -> str:
 
 def _sentence_start(text: str, floor: int) -> int:
     """Start of the last sentence at or after ``floor``: after its last terminal."""
-    start = floor
-    for m in _CLOSES_SENTENCES_RE.finditer(text, floor):
-        start = m.end()
+    last = _LAST_CLOSE_RE.search(text, floor)
+    start = last.end() if last else floor
     while start < len(text) - 1 and text[start] in " \t\n":
         start += 1
     return start

@@ -1,0 +1,178 @@
+"""Counterexamples found while the detectors were rebuilt from their definitions (issue 19):
+shrunk by hypothesis (tests/clustering/test_symptom_properties.py) or drawn by the seeded
+sampler of bench/eval_symptom_properties.py, each reduced to a short synthetic text, plus the
+kinds of legitimate repetition and complete endings the installed-docs corpus showed
+(bench/eval_symptoms_clean.py). Assertions name spans and kinds, never the text.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from clustering import detect_symptoms
+
+
+def spans(text: str, name: str) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in detect_symptoms(text) if s.name == name]
+
+
+def covers(text: str, name: str, run: str) -> bool:
+    start = text.index(run)
+    return any(a <= start and b >= start + len(run) for a, b in spans(text, name))
+
+
+# --- repetition -----------------------------------------------------------------------------
+
+
+def test_copies_glued_without_separator_are_found_whole() -> None:
+    # "a b c" x3 glued: the tokens are a, b, ca, b, ca, b, c (period 2 over five tokens)
+    run = "spring river glass" * 3
+    text = f"The notes end here. {run} and then nothing."
+    assert covers(text, "repetition", run)
+    run4 = "Spring river glass moon" * 3  # four words: period 3 after fusing
+    assert covers(f"The notes end here. {run4} and then nothing.", "repetition", run4)
+
+
+def test_repeated_code_line_with_a_private_attribute() -> None:
+    # "self._x)" used to split at "._" into two segments, so no line repeated
+    run = "\n".join(["            self._prefixlen)"] * 3)
+    text = f"Compare this.\n\n{run}\n\nThat is all."
+    assert covers(text, "repetition", run.strip())
+
+
+def test_short_sentence_repeated_with_any_separator() -> None:
+    for sep in (" ", " | ", "\n", ", ", "; ", " / ", ""):
+        run = sep.join(["Thanks!"] * 3)
+        text = f"The build passed. {run} Done."
+        assert covers(text, "repetition", run.rstrip("!")), repr(sep)
+
+
+def test_no_space_script_run_of_characters() -> None:
+    run = "ผลลัพธ์" * 3
+    assert covers(f"The output was {run} again.", "repetition", run)
+    run_zh = "我不知道。" * 3
+    assert covers(f"回答如下。{run_zh}谢谢。", "repetition", run_zh.rstrip("。"))
+
+
+def test_near_duplicate_loop_covering_the_text() -> None:
+    text = (
+        "Sorry.\n\nI apologize for the confusion in my earlier answer about this.\n"
+        "I apologize for any confusion in my earlier answer about this.\n"
+        "I apologize for the confusion in my previous answer about this.\n"
+        "I apologize for the mistake in my earlier answer about this."
+    )
+    assert spans(text, "repetition")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # numbers, single letters, hex escapes: data
+        ">>> np.zeros(9)\narray([0., 0., 0., 0., 0., 0., 0., 0., 0.])",
+        "cycle('ABCD') gives A B C D A B C D A B C D and so on.",
+        'data = b"\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00"',
+        # a list of similar values
+        "mask=[False, False, False, False, False, False, False, False, False, True]",
+        # a table with repeated cells and similar rows
+        "| name | yes | yes | yes |\n|---|---|---|---|\n| a | yes | yes | yes |\n"
+        "| b | yes | yes | yes |\n| c | yes | yes | yes |",
+        # code whose closing lines repeat at different depths
+        "```ruby\nmodule A\n  class B\n    def c\n      1\n    end\n  end\nend\n```",
+        "```js\nif (a) {\n  if (b) {\n    if (c) {\n      f();\n    }\n  }\n}\n```",
+        # a list of similar items
+        ":param name: See `name <api.Base.name>`.\n:param author: See `author <api.Base.author>`.\n"
+        ":param version: See `version <api.Base.version>`.\n:param roaming: See `roaming "
+        "<api.Base.roaming>`.",
+        "- `anyio` - Required by `pip install x['asyncio']`.\n- `trio` - Required by `pip "
+        "install x['trio']`.\n- `h2` - Required by `pip install x['http2']`.",
+        # doctest output that repeats because the calls do
+        ">>> isnormal(inf); isnormal(-inf); isnormal(nan)\nFalse\nFalse\nFalse",
+        # a dotted template is not three sentences
+        "Converts mask from /xx format to xxx.xxx.xxx.xxx for the caller.",
+    ],
+)
+def test_legitimate_repetition_does_not_fire(text: str) -> None:
+    assert spans(text, "repetition") == []
+
+
+# --- truncation -----------------------------------------------------------------------------
+
+
+def test_cut_in_a_numbered_list_after_another_list() -> None:
+    # numbering restarts at 1: the list above is another list, not this item's siblings
+    text = (
+        "Start here. Read this first.\n\n1. ways to begin\n2. fair choices\n\n"
+        "1. Personally I would start small!\n2. She offers kno"
+    )
+    assert spans(text, "truncation")
+
+
+def test_cut_sentence_after_a_closed_code_block() -> None:
+    # the closing fence was taken for a section underline, making the paragraph a definition
+    text = (
+        "Use the helper.\n\n```py\ndef f(x):\n    return x\n```\n\n"
+        "Active arrested seen possibility hundreds golf"
+    )
+    assert spans(text, "truncation")
+
+
+def test_cut_in_a_first_list_item_written_as_a_sentence() -> None:
+    text = "Others meet the team on Monday.\n\n* Context equival"
+    assert spans(text, "truncation")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Check the flags.\n\n:meta private:",
+        "Taken from an answer online.\n\nSee https://example.org/a/1094933",
+        "Examples\n--------\n>>> f(1)\n90",
+        "Returns the thing.\n\nReturns:\n    bool:",
+        "Loads the library.\n\n.. versionadded:: 2.1",
+        "Interface summary.\n\n    x = copy.copy(y)",
+        "Use as follows::\n\n  from a import b\n  b(1)",
+        "Project\n=======\n\n- first item\n- second item",
+        "See the table.\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+        "Pick a flavour (see below)",
+        "Lexers for the language.\n~~~~~~~~~~~~~~~~~~~~~~~~\n\nThe lexers live here.",
+    ],
+)
+def test_complete_structured_endings_are_not_truncation(text: str) -> None:
+    assert spans(text, "truncation") == []
+
+
+def test_text_longer_than_the_window_is_judged_at_its_end() -> None:
+    head = "A sentence that is complete. " * 800  # ~23,000 characters
+    assert spans(head.rstrip(), "truncation") == []
+    assert spans(head + "and then the", "truncation")
+    fence = "Intro.\n\n```python\n" + "x = 1\n" * 5000
+    assert spans(fence, "truncation")  # the fence opened before the window never closes
+
+
+# --- unexpected script ----------------------------------------------------------------------
+
+
+def test_japanese_word_inside_latin_prose_is_one_span() -> None:
+    # Han + Hiragana were two spans, neither covering the word
+    text = "Dein familien typ, david wollen お金 gewählt."
+    assert covers(text, "unexpected_script", "お金")
+
+
+def test_kana_on_han_inside_korean_covers_the_word() -> None:
+    text = "측면 죽 見る 빌 규정 시절, 유지 진출 설명 마크 고요."
+    assert covers(text, "unexpected_script", "見る")
+
+
+def test_two_letter_greek_word_next_to_a_longer_one() -> None:
+    # the 2-letter word was skipped as maths, leaving half of the run uncovered
+    text = "Loss reviews σα ιωάννησ permanent showed exactly?"
+    assert covers(text, "unexpected_script", "σα ιωάννησ")
+    assert spans("Set the angle α to π/2 before the loop runs.", "unexpected_script") == []
+
+
+# --- code syntax ----------------------------------------------------------------------------
+
+
+def test_fenced_python_indented_inside_a_list_item_parses() -> None:
+    text = "- spaCy v3\n  ```python\n  from a import b\n  b.run(1)\n  ```\n\nDone."
+    assert spans(text, "code_syntax_error") == []
