@@ -10,6 +10,7 @@ publishes nothing.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from datetime import UTC, datetime
 
@@ -65,9 +66,16 @@ def _runs_row(out) -> dict:
 def test_reports_in_counts_quarantined_lines_and_not_duplicates(tmp_path):
     # 20 reports in the crafted extract; 23 valid lines of which 3 repeat an id; 4 outside
     # the window; 3 quarantined lines.
-    staging = _stage(tmp_path, {"valid": 23, "unique": 20, "outside_window": 4})
-    opts = _opts(tmp_path)
-    summary = publish(opts, staging, STARTED, 1.0)
+    redactions = {"PERSON": 2, "EMAIL_ADDRESS": 1}  # not in key order: the row sorts them
+    audit = {"SECRET": 0, "EMAIL_ADDRESS": 0}
+    staging = _stage(
+        tmp_path,
+        {"valid": 23, "unique": 20, "outside_window": 4, "redactions": redactions, "audit": audit},
+    )
+    opts = _opts(tmp_path, audit_budget=3)
+    summary = publish(opts, staging, STARTED, 1.5)
+    assert summary.db_path == opts.output_dir / DB_NAME and summary.seconds == 1.5
+    assert summary.redactions == redactions
     row = _runs_row(opts.output_dir)
     assert row["reports_out"] == 20
     assert row["quarantined"] == 3
@@ -81,6 +89,11 @@ def test_reports_in_counts_quarantined_lines_and_not_duplicates(tmp_path):
     assert row["run_id"] == summary.run_id
     assert re.fullmatch(r"run-20250828T060000-[0-9a-f]{6}", row["run_id"])
     assert row["version"] == project_version()
+    assert row["options"] == opts.describe() and json.loads(row["options"])["audit_budget"] == 3
+    assert row["redactions"] == '{"EMAIL_ADDRESS": 1, "PERSON": 2}'
+    # the audit's record (report text and labels): JSON with its keys sorted
+    found = json.loads(row["audit_findings"])
+    assert found and row["audit_findings"] == json.dumps(found, sort_keys=True)
     runs = pq.read_table(opts.output_dir / "parquet" / "runs.parquet")
     assert [(f.name, f.type) for f in runs.schema] == [(f.name, f.type) for f in schemas.RUNS]
 
