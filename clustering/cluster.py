@@ -37,6 +37,10 @@ SYMPTOM_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 
+#: Rows per float64 block in :func:`reduce_features` (32 MB at 256 dimensions).
+_BLOCK_ROWS = 16_384
+
+
 def symptom_matrix(symptom_lists: Sequence[Sequence[str]]) -> np.ndarray:
     """0/1 matrix of shape (n, len(SYMPTOMS)), float32, columns in ``SYMPTOMS`` order.
 
@@ -92,7 +96,10 @@ def reduce_features(
     """
     from sklearn.decomposition import PCA
 
-    emb = np.asarray(embeddings, dtype=np.float64)
+    # The embeddings stay as given (float32 in the job); float64 copies are made a block of
+    # rows at a time, so a million 256-d rows never need a 2 GB float64 copy. Each row's
+    # result is the same as from one float64 matrix.
+    emb = np.asarray(embeddings)
     sym = np.asarray(symptom_features, dtype=np.float64)
     if emb.ndim != 2 or sym.ndim != 2 or emb.shape[0] != sym.shape[0]:
         raise ValueError(
@@ -106,8 +113,10 @@ def reduce_features(
         fit_rows = emb[np.sort(rng.choice(n, size=pca_sample, replace=False))]
     else:
         fit_rows = emb
-    pca = PCA(n_components=k, random_state=random_state).fit(fit_rows)
-    z = pca.transform(emb)
+    pca = PCA(n_components=k, random_state=random_state).fit(np.asarray(fit_rows, dtype=np.float64))
+    z = np.empty((n, k), dtype=np.float64)
+    for i in range(0, n, _BLOCK_ROWS):
+        z[i : i + _BLOCK_ROWS] = pca.transform(np.asarray(emb[i : i + _BLOCK_ROWS], np.float64))
     return np.hstack([z, symptom_weight * sym])
 
 

@@ -131,7 +131,7 @@ def representative_comments(
     go to the lower index, so the choice does not depend on float noise.
     """
     labels = np.asarray(labels)
-    emb = np.asarray(embeddings, dtype=np.float64)
+    emb = np.asarray(embeddings)  # float64 per cluster below: no float64 copy of every row
     if emb.ndim != 2 or len(emb) != len(labels) or len(users) != len(labels):
         raise ValueError("embeddings and users must have one row per label")
     out: dict[int, str] = {}
@@ -144,9 +144,9 @@ def representative_comments(
         usable = [i for i in members if _quotable(texts[i])]
         if not usable:
             continue
-        centre = emb[members].mean(axis=0)
+        centre = np.asarray(emb[members], dtype=np.float64).mean(axis=0)
         centre = centre / (np.linalg.norm(centre) or 1.0)
-        rows = emb[usable]
+        rows = np.asarray(emb[usable], dtype=np.float64)
         sims = np.round(rows @ centre / np.maximum(np.linalg.norm(rows, axis=1), 1e-12), 6)
         best = usable[int(np.lexsort((np.asarray(usable), -sims))[0])]
         out[c] = shorten(texts[best], max_chars)

@@ -7,9 +7,9 @@ its counts only.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import schemas
 from pipeline.epoch import from_us, to_us
@@ -17,20 +17,89 @@ from pipeline.epoch import from_us, to_us
 UNPUBLISHED_LABEL = "unpublished cluster (fewer than {k} users)"
 
 
-def _records_table(records: list[dict], dimensions: list[str]) -> pa.Table:
-    """The `reports` table of ``records``, built column by column (a dict per row took 2.0-2.9
-    s against 1.3 s for 100k synthetic rows, ad hoc)."""
+def records_table(records: list[dict]) -> pa.Table:
+    """Records (dicts) as a table with one column per key any of them has (absent: null)."""
+    keys = dict.fromkeys(k for r in records for k in r)
+    return pa.table({k: [r.get(k) for r in records] for k in keys})
+
+
+def _records_table(records: list[dict] | pa.Table, dimensions: list[str]) -> pa.Table:
+    """The `reports` table of ``records`` (a table, or dicts), column by column: no Python
+    object per report (at a million reports a dict per row took ~9 GB)."""
+    table = records if isinstance(records, pa.Table) else records_table(records)
     schema = schemas.reports_schema(dimensions)
     columns = []
     for field in schema:
+        name = "submitted_hour_us" if field.name == "submitted_hour" else field.name
+        if name not in table.column_names:
+            columns.append(pa.nulls(table.num_rows, field.type))
+            continue
+        col = table.column(name)
         if field.name == "submitted_hour":  # int microseconds -> timestamp column
-            values = [r["submitted_hour_us"] for r in records]
-        elif field.name == "symptoms":
-            values = [r.get("symptoms") or [] for r in records]
+            col = col.cast(pa.int64()).cast(field.type)
         else:
-            values = [r.get(field.name) for r in records]
-        columns.append(pa.array(values, type=field.type))
+            col = col.cast(field.type)
+        if field.name == "symptoms":  # null -> []
+            col = pc.if_else(pc.is_null(col), pa.scalar([], field.type), col)
+        columns.append(col)
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _sorted_by_report_id(table: pa.Table) -> pa.Table:
+    ids = table.column("report_id")
+    if table.num_rows < 2:
+        return table
+    if pc.all(pc.less_equal(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py():
+        return table  # already sorted (as the clustering step leaves it): no copy
+    return table.take(pc.sort_indices(ids))
+
+
+def _cluster_stats(reports: pa.Table) -> dict[str, dict]:
+    """Per cluster id: reports, distinct users, distinct sessions (the user's when a report
+    has none), first and last hour (int microseconds), and its symptoms most common first
+    (ties: the first seen in report id order, as `collections.Counter.most_common` has it)."""
+    cid = reports.column("cluster_id")
+    user = reports.column("user_pseudonym")
+    session = reports.column("session_pseudonym")
+    no_session = pc.or_kleene(pc.is_null(session), pc.equal(session, ""))
+    session = pc.if_else(pc.fill_null(no_session, True), user, session)
+    hour = reports.column("submitted_hour").cast(pa.int64())
+    groups = (
+        pa.table({"c": cid, "u": user, "s": session, "h": hour})
+        .group_by("c")
+        .aggregate(
+            [
+                ("c", "count", pc.CountOptions(mode="all")),
+                ("u", "count_distinct", pc.CountOptions(mode="all")),
+                ("s", "count_distinct", pc.CountOptions(mode="all")),
+                ("h", "min"),
+                ("h", "max"),
+            ]
+        )
+    )
+    stats = {
+        row["c"]: {
+            "n": row["c_count"],
+            "users": row["u_count_distinct"],
+            "sessions": row["s_count_distinct"],
+            "first": row["h_min"],
+            "last": row["h_max"],
+            "symptoms": [],
+        }
+        for row in groups.to_pylist()
+    }
+    symptoms = reports.column("symptoms").combine_chunks()
+    flat = pc.list_flatten(symptoms)
+    if len(flat):
+        owner = cid.take(pc.list_parent_indices(symptoms))
+        counted = (
+            pa.table({"c": owner, "s": flat, "i": pa.array(np.arange(len(flat)))})
+            .group_by(["c", "s"])
+            .aggregate([("i", "count"), ("i", "min")])
+        )
+        for row in sorted(counted.to_pylist(), key=lambda r: (-r["i_count"], r["i_min"])):
+            stats[row["c"]]["symptoms"].append((row["s"], row["i_count"]))
+    return stats
 
 
 def traffic_hourly(traffic: pa.Table | None, dimensions: list[str]) -> pa.Table:
@@ -55,7 +124,7 @@ def traffic_hourly(traffic: pa.Table | None, dimensions: list[str]) -> pa.Table:
 
 
 def build_tables(
-    records: list[dict],
+    records: list[dict] | pa.Table,
     cluster_info: dict,
     traffic: pa.Table | None,
     deploys: list[dict],
@@ -65,51 +134,47 @@ def build_tables(
 ) -> dict[str, pa.Table]:
     """reports, clusters, attributions, findings (with their series), suspects and
     cluster_timeseries for one run. Findings and suspects only for published clusters; a
-    run-wide finding counts reports of published clusters only and has at least K users."""
+    run-wide finding counts reports of published clusters only and has at least K users.
+
+    ``records``: the joined, clustered reports as a table (as `joined.join_batch` gives
+    them) or as dicts; every step is columnar."""
     from joins import attribute, cluster_timeseries, sticky_concentration
     from joins.causes import find_causes
 
-    records = sorted(records, key=lambda r: r["report_id"])
-    users: dict[str, set] = defaultdict(set)
-    sessions: dict[str, set] = defaultdict(set)
-    n_reports: Counter[str] = Counter()
-    first: dict = {}
-    last: dict = {}
-    symptom_counts: dict[str, Counter] = defaultdict(Counter)
-    for r in records:
-        cid = r["cluster_id"]
-        users[cid].add(r["user_pseudonym"])
-        sessions[cid].add(r["session_pseudonym"] or r["user_pseudonym"])
-        n_reports[cid] += 1
-        hour = r["submitted_hour_us"]
-        first[cid] = min(first.get(cid, hour), hour)
-        last[cid] = max(last.get(cid, hour), hour)
-        symptom_counts[cid].update(r.get("symptoms") or [])
+    table = records if isinstance(records, pa.Table) else records_table(records)
+    reports = _records_table(_sorted_by_report_id(table), dimensions)
+    del table
+    stats = _cluster_stats(reports)
+    first = {cid: s["first"] for cid, s in stats.items()}
     for cid, seen in (previous_first_seen or {}).items():
         if cid in first and seen is not None:
             first[cid] = min(first[cid], to_us(seen))
-    published = {cid for cid in n_reports if len(users[cid]) >= min_users}
+    published = {cid for cid, s in stats.items() if s["users"] >= min_users}
 
-    for r in records:
-        if r["cluster_id"] not in published:
-            r["comment_redacted"] = None
-            r["response_redacted"] = None
-            r["symptom_evidence"] = None
-    reports = _records_table(records, dimensions)
+    # Unpublished clusters keep their counts only: no text of theirs is in the extract.
+    cluster_id = reports.column("cluster_id")
+    is_published = pc.fill_null(
+        pc.is_in(cluster_id, pa.array(sorted(published), pa.string())), False
+    )
+    for name in ("comment_redacted", "response_redacted", "symptom_evidence"):
+        i = reports.schema.get_field_index(name)
+        blank = pc.if_else(is_published, reports.column(i), pa.scalar(None, pa.string()))
+        reports = reports.set_column(i, reports.schema.field(i), blank)
+    # The joins library reads ids, hours, dimensions and symptoms: the texts stay out of its
+    # copies (a filter copies every column it keeps).
+    lean = reports.drop_columns(["comment_redacted", "response_redacted", "symptom_evidence"])
 
     attributable = [
         cid for cid in sorted(published) if not cluster_info.get(cid, {}).get("is_background")
     ]
-    attributable_ids = set(attributable)
-    mask = pa.array([r["cluster_id"] in attributable_ids for r in records], pa.bool_())
-    subset = reports.filter(mask)
+    mask = pc.fill_null(pc.is_in(cluster_id, pa.array(attributable, pa.string())), False)
+    subset = lean.filter(mask)
     attributions = attribute(subset, traffic, dimensions=dimensions, min_users=2)
     timeseries = cluster_timeseries(subset, traffic)
     deploys_table = pa.Table.from_pylist(deploys, schema=schemas.DEPLOYS)
-    published_mask = pa.array([r["cluster_id"] in published for r in records], pa.bool_())
     causes = find_causes(
         subset,
-        reports.filter(published_mask),
+        lean.filter(is_published),
         traffic,
         deploys_table,
         dimensions=dimensions,
@@ -118,24 +183,25 @@ def build_tables(
         min_users=min_users,
     )
     attributions, suspects = causes["attributions"], causes["suspects"]
-    sticky = {row["cluster_id"]: row for row in sticky_concentration(reports).to_pylist()}
+    sticky = {row["cluster_id"]: row for row in sticky_concentration(lean).to_pylist()}
 
     cluster_rows = []
-    for cid in sorted(n_reports):
+    for cid in sorted(stats):
         info = cluster_info.get(cid, {})
         is_pub = cid in published
         label = info.get("label") if is_pub else UNPUBLISHED_LABEL.format(k=min_users)
-        top = [s for s, n in symptom_counts[cid].most_common(3) if n / n_reports[cid] >= 0.2]
+        n = stats[cid]["n"]
+        top = [s for s, k in stats[cid]["symptoms"][:3] if k / n >= 0.2]
         st = sticky.get(cid, {})
         cluster_rows.append(
             {
                 "cluster_id": cid,
                 "label": label or f"cluster {cid}",
-                "n_reports": n_reports[cid],
-                "n_users": len(users[cid]),
-                "n_sessions": len(sessions[cid]),
+                "n_reports": n,
+                "n_users": stats[cid]["users"],
+                "n_sessions": stats[cid]["sessions"],
                 "first_seen": from_us(first[cid]),
-                "last_seen": from_us(last[cid]),
+                "last_seen": from_us(stats[cid]["last"]),
                 "top_symptoms": top,
                 "published": is_pub,
                 "is_background": bool(info.get("is_background", False)),

@@ -26,24 +26,27 @@ def keyed_routing_schema(dimensions: list[str]) -> pa.Schema:
 
 
 def join_batch(batch: dict, routing: Iterable[pa.Table], dimensions: list[str]) -> dict:
-    """``batch`` (``{"reports": [record, ...], "cluster_info": ...}``) with every record given
-    each of ``dimensions`` (None when unknown) and ``joined`` (its request is in the log).
+    """``batch`` (``{"reports": table (or a list of records), "cluster_info": ...}``) with
+    the reports as a table given each of ``dimensions`` (None when unknown) and ``joined``
+    (its request is in the log).
 
     A request logged more than once takes its latest row (ties: `joins.join_reports`'s rule),
     so the result does not depend on the order the runner delivered the tables in.
     """
     from joins import join_reports
 
-    records = batch["reports"]
+    reports = batch["reports"]
+    if not isinstance(reports, pa.Table):
+        reports = pa.Table.from_pylist(list(reports))
+    if REQUEST_KEY not in reports.column_names:  # the empty run (or records without the key)
+        reports = reports.append_column(REQUEST_KEY, pa.nulls(reports.num_rows, pa.string()))
     schema = keyed_routing_schema(dimensions)
     tables = [t.select(schema.names).cast(schema) for t in routing if t.num_rows]
     log = pa.concat_tables(tables) if tables else schema.empty_table()
-    keys = pa.table({REQUEST_KEY: pa.array([r[REQUEST_KEY] for r in records], pa.string())})
+    keys = pa.table({REQUEST_KEY: reports.column(REQUEST_KEY).cast(pa.string())})
     joined = join_reports(keys, log, report_key=REQUEST_KEY, routing_key=REQUEST_KEY)
-    columns = {d: joined.column(d).to_pylist() for d in dimensions}
-    found = joined.column("joined").to_pylist()
-    out = [
-        {**rec, **{d: columns[d][i] for d in dimensions}, "joined": bool(found[i])}
-        for i, rec in enumerate(records)
-    ]
+    out = reports.drop_columns([c for c in [*dimensions, "joined"] if c in reports.column_names])
+    for d in dimensions:
+        out = out.append_column(pa.field(d, pa.string()), joined.column(d))
+    out = out.append_column(pa.field("joined", pa.bool_()), joined.column("joined"))
     return {**batch, "reports": out}

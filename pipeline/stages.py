@@ -38,7 +38,7 @@ class _RedactBatch(beam.DoFn):
         self.progress = Progress("redact")
 
     def process(self, batch: list[dict]):
-        from redaction import audit_texts
+        from redaction.audit import audit_batch
 
         texts = []
         for rec in batch:
@@ -52,9 +52,11 @@ class _RedactBatch(beam.DoFn):
         raw_ids = {
             v for rec in batch for v in (rec["user_id"], rec["session_id"], rec["request_id"]) if v
         }
-        findings = audit_texts([r.text for r in redacted], raw_ids).counts
+        # What it finds is masked in place (typed placeholders) and counted; only a share of
+        # texts with findings above --audit-budget fails the run (pipeline.extract.publish).
+        audited = audit_batch([r.text for r in redacted], raw_ids)
         for i, rec in enumerate(batch):
-            comment, response = redacted[2 * i], redacted[2 * i + 1]
+            comment, response = audited.texts[2 * i], audited.texts[2 * i + 1]
             submitted_us = to_us(rec["submitted_at"])
             yield (
                 REPORTS,
@@ -69,8 +71,8 @@ class _RedactBatch(beam.DoFn):
                     "request_pseudonym": self.pseudonyms.pseudonym(rec["request_id"], "request"),
                     "surface": rec["surface"],
                     "reported_model": rec["model"],
-                    "comment_redacted": comment.text,
-                    "response_redacted": response.text,
+                    "comment_redacted": comment,
+                    "response_redacted": response,
                     "tags": rec["tags"],
                     # Fields the reader cut to the input limits (pipeline.validate).
                     "truncated_fields": rec.get("truncated_fields") or [],
@@ -78,7 +80,7 @@ class _RedactBatch(beam.DoFn):
             )
         self.progress.tick(len(batch))
         yield (REDACTIONS, dict(counts))
-        yield (AUDIT, dict(findings))
+        yield (AUDIT, audited.result.as_record())
 
     def teardown(self):
         self.progress.done()
@@ -89,6 +91,16 @@ def _sum_counts(dicts) -> dict:
     for d in dicts:
         total.update(d)
     return dict(sorted(total.items()))
+
+
+def _sum_audits(records) -> dict:
+    """The audit records of every batch (`AuditResult.as_record`) summed into one."""
+    from redaction.audit import AuditResult
+
+    total = AuditResult.from_record(None)
+    for record in records:
+        total = total + AuditResult.from_record(record)
+    return total.as_record()
 
 
 class RedactReports(beam.PTransform):
@@ -112,14 +124,14 @@ class RedactReports(beam.PTransform):
         )
         out = split_by_tag(tagged, (REPORTS, REDACTIONS, AUDIT), "Split")
         redactions = out[REDACTIONS] | "SumRedactions" >> beam.CombineGlobally(_sum_counts)
-        audit = out[AUDIT] | "SumAuditFindings" >> beam.CombineGlobally(_sum_counts)
+        audit = out[AUDIT] | "SumAuditFindings" >> beam.CombineGlobally(_sum_audits)
         return out[REPORTS], redactions, audit
 
 
 class CountUniqueReports(beam.PTransform):
     """Redacted records -> one number: how many distinct report ids (the accounting's
     "unique valid reports in"). Only ids are shuffled; the records themselves are deduped
-    in the global step (`clustered.keep_first_per_report`), where they all meet anyway, so
+    in the global step (`clustered.keep_rows`), where they all meet anyway, so
     this count is taken apart from the path it checks."""
 
     def expand(self, reports):
@@ -227,38 +239,45 @@ class ReportedRequests(beam.PTransform):
 
 
 class _SpillBundle(beam.DoFn):
-    """Records -> the path of one spill file per bundle holding them (`pipeline.spill`)."""
+    """Records -> the paths of spill files holding them (`pipeline.spill`): one file per
+    ``max_records`` records or per bundle's end, whichever comes first, so a worker holds at
+    most that many records however large its bundle (a bundle of the multiprocess runner is
+    a worker's whole share: 500k records at a million)."""
 
-    def __init__(self, staging: str):
+    def __init__(self, staging: str, max_records: int = 10_000):
         self.staging = staging
+        self.max_records = max_records
 
     def start_bundle(self):
         self.records: list[dict] = []
 
     def process(self, record: dict):
         self.records.append(record)
+        if len(self.records) >= self.max_records:
+            yield self._write()
+
+    def _write(self) -> str:
+        from pipeline.spill import write_records
+
+        path = write_records(self.staging, self.records)
+        self.records = []
+        return path
 
     def finish_bundle(self):
         from apache_beam.transforms.window import GlobalWindows
 
-        from pipeline.spill import write_records
-
         if self.records:
-            path = write_records(self.staging, self.records)
-            self.records = []
-            yield GlobalWindows.windowed_value(path)
+            yield GlobalWindows.windowed_value(self._write())
 
 
 def _cluster(paths: list, previous: dict | None, random_state: int, min_users: int = 5) -> dict:
-    from pipeline.clustered import REPORTS, cluster_all
-    from pipeline.spill import read_records
+    from pipeline.clustered import REPORTS, cluster_spilled
 
     started = time.monotonic()
-    # Sorted paths and cluster_all's own sort: the result does not depend on which worker
-    # wrote what.
-    records = [r for path in sorted(p for p in paths if p) for r in read_records(path)]
-    clustered = cluster_all(records, previous, random_state, min_users=min_users)
-    Progress.step("cluster", len(clustered[REPORTS]), started)
+    # Sorted paths and a stable sort by report id: the result does not depend on which
+    # worker wrote what. The records stay Arrow columns from here on (`pipeline.clustered`).
+    clustered = cluster_spilled(paths, previous, random_state, min_users=min_users)
+    Progress.step("cluster", clustered[REPORTS].num_rows, started)
     return clustered
 
 
@@ -267,13 +286,13 @@ def _join(clustered: dict, routing, dimensions: list[str]) -> dict:  # noqa: ANN
 
     started = time.monotonic()
     joined = join_batch(clustered, routing, dimensions)
-    Progress.step("join routing", len(joined["reports"]), started)
+    Progress.step("join routing", joined["reports"].num_rows, started)
     return joined
 
 
 class ClusterReports(beam.PTransform):
-    """Embedded records -> one value: ``{"reports": records with a stable cluster_id,
-    "cluster_info": one label and centroid per cluster}``.
+    """Embedded records -> one value: ``{"reports": an Arrow table of the records with a
+    stable cluster_id, "cluster_info": one label and centroid per cluster}``.
 
     The one global step of the job: every embedding meets in one place (see
     docs/clustering.md for its memory bound and the two-stage scheme past it). The records

@@ -29,7 +29,8 @@ def test_latest_row_wins_whatever_the_order_of_the_tables():
         out = join_batch(_batch(), tables, DIMS)
         assert out["cluster_info"] == {"c": 1}
         rows = [
-            (r["report_id"], r["server_pool"], r["region"], r["joined"]) for r in out["reports"]
+            (r["report_id"], r["server_pool"], r["region"], r["joined"])
+            for r in out["reports"].to_pylist()
         ]
         assert rows == [
             ("r1", "new", None, True),
@@ -40,5 +41,6 @@ def test_latest_row_wins_whatever_the_order_of_the_tables():
 
 def test_no_routing_log_leaves_every_report_unjoined():
     out = join_batch(_batch(), [], DIMS)
-    assert [r["joined"] for r in out["reports"]] == [False, False, False]
-    assert all(r["server_pool"] is None for r in out["reports"])
+    rows = out["reports"].to_pylist()
+    assert [r["joined"] for r in rows] == [False, False, False]
+    assert all(r["server_pool"] is None for r in rows)

@@ -115,7 +115,7 @@ def test_join_attaches_latest_routing_row_and_keeps_unjoined(tmp_path, monkeypat
         shape = joined | beam.FlatMap(
             lambda batch: [
                 (r["report_id"], r["server_pool"], r["context_tier"], r["joined"])
-                for r in batch["reports"]
+                for r in batch["reports"].to_pylist()
             ]
         )
         assert_that(
@@ -202,16 +202,23 @@ def test_spill_files_give_back_the_records_they_were_given(tmp_path):
 
 
 def test_cluster_reports_gathers_every_bundle_through_spill_files(tmp_path, monkeypatch):
+    import numpy as np
+
     from pipeline import stages
 
     seen: dict = {}
 
-    def fake_cluster_all(records, previous, random_state, min_users=5):  # as cluster_all gets them
-        seen["ids"] = sorted(r["report_id"] for r in records if r is not None)
-        return {"reports": [{"report_id": i} for i in seen["ids"]], "cluster_info": {}}
+    def fake_cluster_table(table, emb, previous, random_state, min_users=5):  # as it gets them
+        seen["ids"] = table.column("report_id").to_pylist()
+        seen["emb"] = emb[:, 0].tolist()
+        return {"reports": table, "cluster_info": {}}
 
-    monkeypatch.setattr("pipeline.clustered.cluster_all", fake_cluster_all)
-    records = [_embedded(f"r{i:03d}") for i in range(250)] + [_embedded("r007")]
+    monkeypatch.setattr("pipeline.clustered.cluster_table", fake_cluster_table)
+
+    def rec(i: int) -> dict:  # each record's embedding holds its number: rows must line up
+        return _embedded(f"r{i:03d}", embedding=np.full(4, i, np.float32).tobytes())
+
+    records = [rec(i) for i in range(250)] + [rec(7)]
     with _runner_pipeline() as p:
         out = (
             p
@@ -219,9 +226,30 @@ def test_cluster_reports_gathers_every_bundle_through_spill_files(tmp_path, monk
             | stages.ClusterReports(str(tmp_path), previous=None, random_state=0)
             | beam.Map(lambda v: len(v["reports"]))
         )
-        assert_that(out, equal_to([251]))
-    assert seen["ids"] == sorted(r["report_id"] for r in records)
+        assert_that(out, equal_to([250]))  # the repeated id once
+    assert seen["ids"] == [f"r{i:03d}" for i in range(250)]  # sorted by report id
+    assert seen["emb"] == [float(i) for i in range(250)]  # each row its own embedding
     assert list((tmp_path / "embedded").glob("*.parquet"))  # the records went through files
+
+
+def test_spill_bundle_writes_a_file_per_max_records(tmp_path):
+    """A bundle larger than ``max_records`` is written as it comes, one file per
+    ``max_records`` records: a worker never holds more (a multiprocess worker's bundle is
+    its whole share of the input)."""
+    from pipeline import stages
+    from pipeline.spill import read_records
+
+    spill = stages._SpillBundle(str(tmp_path), max_records=100)
+    spill.start_bundle()
+    records = [_embedded(f"r{i:03d}") for i in range(250)]
+    paths = []
+    for r in records:
+        paths += list(spill.process(r))
+        assert len(spill.records) < 100
+    paths += [v.value for v in spill.finish_bundle()]
+    assert len(paths) == 3
+    back = [r for path in paths for r in read_records(path)]
+    assert back == records
 
 
 def test_cluster_reports_on_no_records_gives_one_empty_value(tmp_path):
