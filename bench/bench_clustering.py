@@ -3,6 +3,8 @@
 Usage (other work shares the 2 CPU cores of this machine: timings are indicative):
   .venv/bin/triage simulate --scenario postmortem --output /tmp/replay --seed 2 --scale 0.5
   .venv/bin/python bench/bench_clustering.py detect  --replay /tmp/replay
+  .venv/bin/python bench/bench_clustering.py detect  --replay /tmp/replay --symptoms-rev 80c2ccc \
+      --section detect_before_issue19   # the detectors of an earlier commit, same replay
   .venv/bin/python bench/bench_clustering.py cluster --replay /tmp/r1 /tmp/r2 --backend static \
       --embed text --emb-cache /tmp/embcache   # variants x seeds; embeddings cached in /tmp
   .venv/bin/python bench/bench_clustering.py ceiling --replay /tmp/r1 /tmp/r2 --backend static \
@@ -29,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 RESULTS = ROOT / "bench" / "results" / "clustering.json"
 BUGS = ("routing_1m", "tpu_corruption", "topk_sampler")
 
@@ -71,6 +74,11 @@ def cmd_detect(args: argparse.Namespace) -> None:
 
     from clustering import SYMPTOMS, detect_symptoms
 
+    if args.symptoms_rev:  # the detectors of an earlier commit, for a before/after table
+        from bench_symptom_cost import _baseline_module
+
+        detect_symptoms = _baseline_module(args.symptoms_rev).detect_symptoms  # noqa: F811
+
     recs, _ = load_reports(args.replay)
     want = collections.defaultdict(set)
     for t in pq.read_table(f"{args.replay}/truth/symptoms.parquet").to_pylist():
@@ -106,7 +114,9 @@ def cmd_detect(args: argparse.Namespace) -> None:
     out["texts"] = n_texts
     out["texts_per_s"] = round(n_texts / dt, 1)
     out["replay"] = args.replay
-    save("detect", out)
+    if args.symptoms_rev:
+        out["symptoms_rev"] = args.symptoms_rev
+    save(args.section, out)
 
 
 def _features(recs: list[dict]) -> tuple[list[str], list[list[str]]]:
@@ -451,6 +461,9 @@ def main() -> None:
             sp.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
         if name == "_scale_one":
             sp.add_argument("--n", type=int, required=True)
+        if name == "detect":
+            sp.add_argument("--section", default="detect", help="section of the results JSON")
+            sp.add_argument("--symptoms-rev", default=None, help="git revision of the detectors")
     args = p.parse_args()
     {
         "detect": cmd_detect,

@@ -112,10 +112,11 @@ def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
     last_fenced = max((b for b in blocks if b.fenced), key=lambda b: b.end, default=None)
     tail_from = 0
     if last_fenced is not None:
-        after = stripped[last_fenced.end :]
-        if not after.strip().strip("`~"):
+        # the closing fence is the line after the body
+        fence_end = stripped.find("\n", last_fenced.end + 1)
+        if fence_end < 0:
             return None  # ends with a closed code block
-        tail_from = last_fenced.end + len(after) - len(after.lstrip("\n`~ \t"))
+        tail_from = fence_end + 1
     # The last paragraph (after the last blank line or code block).
     last_blank = _LAST_BLANK_LINE_RE.search(stripped, tail_from)
     para_start = last_blank.end() if last_blank else tail_from

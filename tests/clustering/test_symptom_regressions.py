@@ -116,6 +116,13 @@ def test_cut_sentence_after_a_closed_code_block() -> None:
     assert spans(text, "truncation")
 
 
+def test_cut_inside_the_opening_fence_of_a_second_block() -> None:
+    # the backticks of the closed block and of the cut fence were stripped together
+    text = "Use it.\n\n```py\nx = 1\n```\n\n``"
+    assert spans(text, "truncation")
+    assert spans("Use it.\n\n```py\nx = 1\n```", "truncation") == []
+
+
 def test_cut_in_a_first_list_item_written_as_a_sentence() -> None:
     text = "Others meet the team on Monday.\n\n* Context equival"
     assert spans(text, "truncation")
