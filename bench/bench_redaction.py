@@ -157,10 +157,36 @@ def ner_gemm_comparison(redactor: Redactor, samples: list[LabeledText], batch: i
     return out
 
 
+def spans_check(
+    redactor: Redactor, samples: list[LabeledText], batch: int, reference: Path, write: bool
+) -> dict:
+    """The spans of every text against a reference file written earlier by this check
+    (offsets and types only, never text): a change made for speed must not change what is
+    redacted. With ``write`` the reference is (re)written instead; otherwise the result says
+    whether every text's spans are identical and how many texts differ."""
+    seconds, predicted = run_ours(redactor, samples, batch)
+    spans = [[[s.start, s.end, s.entity_type] for s in text_spans] for text_spans in predicted]
+    out = {"spans": sum(len(s) for s in spans), "docs_per_s": round(len(samples) / seconds, 1)}
+    if write:
+        reference.write_text(json.dumps({"texts": len(spans), "spans": spans}), encoding="utf-8")
+        return {**out, "reference_written": reference.name}
+    expected = json.loads(reference.read_text(encoding="utf-8"))["spans"]
+    differing = sum(a != b for a, b in zip(spans, expected, strict=False))
+    differing += abs(len(spans) - len(expected))
+    return {
+        **out,
+        "reference": reference.name,
+        "reference_spans": sum(len(s) for s in expected),
+        "identical_spans": differing == 0,
+        "texts_differing": differing,
+    }
+
+
 def stream_memory(redactor: Redactor, texts: list[str], n_reports: int, batch: int) -> dict:
     """Stream ``n_reports`` texts (cycling the sample) through redact_batch; peak RSS."""
     before = _rss_mb()
     started = time.perf_counter()
+    cpu = time.process_time()
     done = 0
     while done < n_reports:
         size = min(batch, n_reports - done)
@@ -170,9 +196,23 @@ def stream_memory(redactor: Redactor, texts: list[str], n_reports: int, batch: i
     return {
         "reports": n_reports,
         "seconds": round(time.perf_counter() - started, 1),
+        "docs_per_s": round(n_reports / (time.perf_counter() - started), 1),
+        "docs_per_cpu_s": round(n_reports / (time.process_time() - cpu), 1),
         "peak_rss_mb_before": round(before, 1),
         "peak_rss_mb_after": round(_rss_mb(), 1),
     }
+
+
+SECTIONS = ("ner_gemm", "context_gate", "ner_view", "spans_check")
+
+
+def _merge_section(path: Path, section: str, result: dict) -> None:
+    """Write ``result`` as ``section`` of the json at ``path``, keeping its other keys."""
+    old = json.loads(path.read_text()) if path.exists() else {}
+    old.pop("line_view", None)  # the per-line view that ner_view replaced
+    old[section] = result
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -202,10 +242,31 @@ def main() -> int:
         help="only compare the NER's matrix products through numpy's BLAS with thinc's blis "
         "(section ner_gemm of the output, merged into it)",
     )
+    parser.add_argument(
+        "--spans-reference",
+        type=Path,
+        help="only compare every text's spans with this reference file (offsets and types; "
+        "section spans_check of the output, merged into it; exit 1 if any text differs)",
+    )
+    parser.add_argument(
+        "--write-spans-reference",
+        action="store_true",
+        help="with --spans-reference: write the reference instead of comparing with it",
+    )
     args = parser.parse_args()
 
     samples = load_replay(args.replay)[: args.docs]
     redactor = Redactor()
+    if args.spans_reference:
+        redactor.analyze_batch([s.text for s in samples[:20]])
+        result = spans_check(
+            redactor, samples, args.batch, args.spans_reference, args.write_spans_reference
+        )
+        _merge_section(
+            args.out, "spans_check", {"texts": len(samples), "replay": str(args.replay), **result}
+        )
+        print(json.dumps(result, indent=1))
+        return 0 if result.get("identical_spans", True) else 1
     comparisons = (
         (args.ner_gemm_only, "ner_gemm", ner_gemm_comparison),
         (args.context_gate_only, "context_gate", context_gate_comparison),
@@ -215,11 +276,9 @@ def main() -> int:
         if wanted:
             redactor.analyze_batch([s.text for s in samples[:20]])
             result = compare(redactor, samples, args.batch)
-            old = json.loads(args.out.read_text()) if args.out.exists() else {}
-            old.pop("line_view", None)  # the per-line view that ner_view replaced
-            old[section] = {"texts": len(samples), "replay": str(args.replay), **result}
-            text = json.dumps(old, indent=2, sort_keys=True) + "\n"
-            args.out.write_text(text, encoding="utf-8")
+            _merge_section(
+                args.out, section, {"texts": len(samples), "replay": str(args.replay), **result}
+            )
             print(json.dumps(result, indent=1))
             return 0
     engine = baseline_engine()
@@ -228,8 +287,11 @@ def main() -> int:
     for s in samples[:20]:
         engine.analyze(text=s.text, language="en")
 
+    cpu0 = time.process_time()
     ours_s, ours_pred = run_ours(redactor, samples, args.batch)
+    cpu1 = time.process_time()
     base_s, base_pred = run_baseline(engine, samples)
+    cpu2 = time.process_time()
     ours_q, base_q = score(samples, ours_pred), score(samples, base_pred)
     chars = sum(len(s.text) for s in samples)
 
@@ -251,12 +313,20 @@ def main() -> int:
         "work at the time (numbers indicative)",
         "texts": len(samples),
         "mean_chars_per_text": round(chars / len(samples), 1),
-        "ours": {"seconds": round(ours_s, 2), "docs_per_s": round(len(samples) / ours_s, 1)},
+        "ours": {
+            "seconds": round(ours_s, 2),
+            "docs_per_s": round(len(samples) / ours_s, 1),
+            "cpu_seconds": round(cpu1 - cpu0, 2),
+            "docs_per_cpu_s": round(len(samples) / (cpu1 - cpu0), 1),
+        },
         "baseline_per_doc_analyze": {
             "seconds": round(base_s, 2),
             "docs_per_s": round(len(samples) / base_s, 1),
+            "cpu_seconds": round(cpu2 - cpu1, 2),
+            "docs_per_cpu_s": round(len(samples) / (cpu2 - cpu1), 1),
         },
         "speedup": round(base_s / ours_s, 2),
+        "speedup_cpu": round((cpu2 - cpu1) / (cpu1 - cpu0), 2),
         "recall_ours": _recall_summary(ours_q),
         "recall_baseline": _recall_summary(base_q),
         "symptoms_unaltered_ours": ours_q["symptoms"],
@@ -264,6 +334,9 @@ def main() -> int:
         "huge_text": huge_row,
         "stream": stream,
     }
+    old = json.loads(args.out.read_text()) if args.out.exists() else {}
+    # The comparison sections come from their own runs (--*-only): kept as they were.
+    report.update({k: old[k] for k in SECTIONS if k in old})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(

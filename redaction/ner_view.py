@@ -29,6 +29,7 @@ import re
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from redaction.lexicon import load_common_non_names
+from redaction.names import TECH, lexicon
 
 # A sentence ends at . ! or ? followed by whitespace, or at a line end.
 _SEGMENT = re.compile(r"[^\n]*?(?:[.!?](?=\s)|\n|$)")
@@ -38,10 +39,14 @@ _NOT_NAMES = STOP_WORDS | load_common_non_names()
 
 def is_name_candidate(word: str) -> bool:
     """True for a word NER could tag as a person: ``Jane``, ``O'Neil``, ``Al-Sayed``,
-    ``Rose``; False for ``the``, ``The``, ``API``, ``T``, ``x1``, ``Honestly``."""
+    ``Rose``; False for ``the``, ``The``, ``API``, ``T``, ``x1``, ``Honestly``, and for a
+    tool or model name of the name lexicon (``Python``, ``Claude``, ``Anthropic``): the
+    person recognizers never keep an NER span or a name made of those alone
+    (:func:`redaction.recognizers.names.not_a_person_alone`, a tool word ends a name run),
+    so NER reading such a sentence could not change the output."""
     if len(word) < 2 or not word[0].isupper() or word.isupper():
         return False
-    return word.lower() not in _NOT_NAMES
+    return word.lower() not in _NOT_NAMES and not lexicon().flags(word) & TECH
 
 
 def ner_view(text: str, margin: int = 1) -> str | None:

@@ -31,6 +31,8 @@ from redaction.context import ScoreGatedContextEnhancer
 from redaction.ner_gemm import GemmBackend, SingleThreadBlas, set_ner_gemm
 from redaction.ner_view import ner_view
 from redaction.recognizers.contact import PHONE_REGIONS
+from redaction.recognizers.names import view_of
+from redaction.recognizers.phones import MIN_DIGITS_AFTER_CUE, longest_digit_run
 from redaction.registry import build_registry
 from redaction.spans import Span, apply_spans, merge_spans, trim_foreign_edges
 from redaction.text_safety import Chunk, analysis_copy, replace_surrogates, split_chunks
@@ -92,7 +94,9 @@ def candidate_entities(text: str, enabled: frozenset[str]) -> list[str]:
         wanted.add(E.PERSON)
     if "@" in text:
         wanted.add(E.EMAIL_ADDRESS)
-    if digits >= 5:  # a 5-digit national number after a cue (AnyRegionPhoneRecognizer)
+    # Every phone recognizer needs 5 or more digits in one digit run (a 5-digit national
+    # number after a cue, AnyRegionPhoneRecognizer); counts and years alone do not pass.
+    if digits >= MIN_DIGITS_AFTER_CUE and longest_digit_run(view_of(text)) >= MIN_DIGITS_AFTER_CUE:
         wanted.add(E.PHONE_NUMBER)
     if digits >= 7:
         wanted.add(E.IBAN_CODE)

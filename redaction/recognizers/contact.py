@@ -11,7 +11,7 @@ import ipaddress
 import re
 from typing import ClassVar
 
-from presidio_analyzer import Pattern
+from presidio_analyzer import EntityRecognizer, Pattern
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
@@ -21,6 +21,7 @@ from presidio_analyzer.predefined_recognizers import (
 from redaction.entities import PHONE_NUMBER
 from redaction.offline import has_public_suffix
 from redaction.recognizers.base import RegexSpanRecognizer, SpanPattern
+from redaction.recognizers.phones import digit_runs, longest_digit_run
 from redaction.recognizers.prefiltered import Prefiltered
 from redaction.text_safety import digit_count
 
@@ -46,19 +47,47 @@ class OfflineEmailRecognizer(Prefiltered, EmailRecognizer):
         return has_public_suffix(domain)
 
 
+# Fewest digits of a number MultiRegionPhoneRecognizer reports. libphonenumber's matcher
+# also finds German numbers of 4-6 digits (valid short numbers there) in any text; people
+# write a phone number with 7 or more.
+MIN_MATCHER_DIGITS = 7
+
+
+# The matcher reads this much text around a digit run: before it, a "+" or "(" and the
+# character that must not be a letter; after it, an extension (" ext. 1234") and a
+# time-stamp's ":MM" that rules a date out.
+_WINDOW_BEFORE = 12
+_WINDOW_AFTER = 24
+
+
 class MultiRegionPhoneRecognizer(PhoneRecognizer):
-    """python-phonenumbers over several regions; skipped when the text has < 7 digits."""
+    """python-phonenumbers over several regions, for numbers in a digit run of 7 or more
+    digits (:func:`redaction.recognizers.phones.digit_runs`).
+
+    libphonenumber's matcher parses every digit group of a text once per region; most of
+    this recognizer's time went to years, versions and counts. It reads only a window around
+    each run of 7 or more digits (a text without one is skipped) and keeps the matches that
+    overlap the run.
+    """
 
     def __init__(self, supported_regions: tuple[str, ...] = PHONE_REGIONS) -> None:
         super().__init__(supported_regions=supported_regions, leniency=1)
 
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102, ANN001
-        if digit_count(text) < 7:
-            return []
-        results = super().analyze(text, entities, nlp_artifacts)
-        # libphonenumber accepts some dotted quads ("81.10.238.158") as numbers: an IPv4
-        # address is an IP, not a phone.
-        return [r for r in results if not _is_ipv4(text[r.start : r.end])]
+        results = []
+        for s, e, n in digit_runs(text):
+            if n < MIN_MATCHER_DIGITS:
+                continue
+            start = max(0, s - _WINDOW_BEFORE)
+            window = text[start : e + _WINDOW_AFTER]
+            for r in super().analyze(window, entities, nlp_artifacts):
+                r.start += start
+                r.end += start
+                # libphonenumber accepts some dotted quads ("81.10.238.158") as numbers: an
+                # IPv4 address is an IP, not a phone.
+                if r.start < e and s < r.end and not _is_ipv4(text[r.start : r.end]):
+                    results.append(r)
+        return EntityRecognizer.remove_duplicates(results)
 
 
 def _is_ipv4(value: str) -> bool:
@@ -94,8 +123,10 @@ class PhoneFormatRecognizer(RegexSpanRecognizer):
         ),
     )
 
-    def may_match(self, text: str) -> bool:  # noqa: D102
-        return digit_count(text) >= 8
+    def may_match(self, text: str) -> bool:
+        """Every match has 8 or more digits in one digit run (its separators are in the
+        run's gap class)."""
+        return longest_digit_run(text) >= 8
 
     def validate(self, value: str) -> bool:
         """8 to 15 digits (E.164 allows at most 15)."""
