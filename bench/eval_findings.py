@@ -132,11 +132,17 @@ def _fmt(v, spec):
     return "-" if v is None else format(v, spec)
 
 
+def _deploy(b: dict) -> str:
+    if not b.get("deploy_id"):
+        return "-"
+    return f"{b['deploy_id']} ({'true' if b['deploy_id'] in b['true_deploys'] else 'innocent'})"
+
+
 def markdown(items: list[dict], hours: list[int]) -> str:
     lines = [
         "| scenario | seed | bug | found (rank <= 3, q <= 0.05) | rank | q | lift | row | "
-        f"TTD (of {', '.join(f'+{h} h' for h in hours)}) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"TTD (of {', '.join(f'+{h} h' for h in hours)}) | its deploy |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for it in items:
         for b in it["bugs"]:
@@ -144,7 +150,8 @@ def markdown(items: list[dict], hours: list[int]) -> str:
             lines.append(
                 f"| {it['scenario']} | {it['seed']} | {b['bug']} | "
                 f"{'yes' if b['detected'] else '**no**'} | {_fmt(b['rank'], 'd')} | "
-                f"{_fmt(b['q'], '.1e')} | {_fmt(b['lift'], '.1f')} | {b['row'] or '-'} | {ttd} |"
+                f"{_fmt(b['q'], '.1e')} | {_fmt(b['lift'], '.1f')} | {b['row'] or '-'} | {ttd} | "
+                f"{_deploy(b)} |"
             )
     lines += [
         "",
