@@ -42,12 +42,24 @@ def render(source: ui.Source) -> None:
                 charts.count_bars(red, "entity_type", "redacted", "spans replaced"),
                 width="stretch",
             )
-    st.subheader("Audit: residual findings")
+    st.subheader("Audit: personal data found after redaction, masked")
     audit = source.q("audit_findings")
+    rate = source.q("audit_rate")
     residual = int(audit["findings"].sum()) if not audit.empty else 0
+    if rate["texts"] is not None:
+        c = st.columns(3)
+        c[0].metric("Texts audited", f"{rate['texts']:,}")
+        c[1].metric("Texts with findings", f"{rate['texts_with_findings']:,}")
+        share = f"{rate['share']:.3%}" if rate["share"] is not None else "-"
+        budget = f"{rate['budget']:.3%}" if rate["budget"] is not None else "-"
+        c[2].metric(f"Share of texts (budget {budget})", share)
     if residual:
         found = ", ".join(f"{r.entity_type} {r.findings}" for r in audit.itertuples() if r.findings)
-        st.error(f"The independent audit found {residual} residual items: {found}.")
+        st.warning(
+            f"The independent audit found {residual} values the redactor missed and masked "
+            f"them in the published texts: {found}. The run published because the share of "
+            "texts with findings stayed within the budget (above it, a run publishes nothing)."
+        )
     else:
         st.success("The independent audit found no residual personal data in the outputs.")
     st.dataframe(audit, hide_index=True, width="stretch", key="h_audit")

@@ -942,7 +942,7 @@ def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).fetchdf()
 
 
-def _latest_json(con: duckdb.DuckDBPyConnection, column: str, name: str) -> pd.DataFrame:
+def _latest_record(con: duckdb.DuckDBPyConnection, column: str) -> dict:
     if column not in ("redactions", "audit_findings"):
         raise ValueError(f"not a JSON column of runs: {column!r}")
     row = con.execute(f"select {column} from runs order by finished_at desc limit 1").fetchone()
@@ -950,6 +950,13 @@ def _latest_json(con: duckdb.DuckDBPyConnection, column: str, name: str) -> pd.D
         data = json.loads(row[0]) if row and row[0] else {}
     except ValueError:
         data = {}
+    return data if isinstance(data, dict) else {}
+
+
+def _latest_json(con: duckdb.DuckDBPyConnection, column: str, name: str) -> pd.DataFrame:
+    data = _latest_record(con, column)
+    if column == "audit_findings" and isinstance(data.get("findings"), dict):
+        data = data["findings"]  # {findings: per type, texts, texts_with_findings, budget}
     items = sorted(
         ((str(k), int(v)) for k, v in data.items() if isinstance(v, int | float)),
         key=lambda kv: (-kv[1], kv[0]),
@@ -963,5 +970,23 @@ def redactions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def audit_findings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """entity_type, findings: the independent audit's residual findings in the latest run."""
+    """entity_type, findings: values the independent audit found after redaction and masked
+    in the published texts in the latest run, per type, most first."""
     return _latest_json(con, "audit_findings", "findings")
+
+
+def audit_rate(con: duckdb.DuckDBPyConnection) -> dict:
+    """texts, texts_with_findings, share and budget (a share of texts; None when the run
+    did not record them) of the latest run's audit."""
+    data = _latest_record(con, "audit_findings")
+    texts = data.get("texts")
+    flagged = data.get("texts_with_findings")
+    texts = int(texts) if isinstance(texts, int | float) else None
+    flagged = int(flagged) if isinstance(flagged, int | float) else None
+    budget = data.get("budget")
+    return {
+        "texts": texts,
+        "texts_with_findings": flagged,
+        "share": flagged / texts if texts and flagged is not None else None,
+        "budget": float(budget) if isinstance(budget, int | float) else None,
+    }

@@ -30,7 +30,7 @@ KEY = "bench-key-0123456789abcdef0123"
 # (stage, a substring of a frame): the first rule whose frame is on the stack wins, so the
 # stages nested in others (audit inside redaction) come first.
 RULES: tuple[tuple[str, str], ...] = (
-    ("redact: audit", "audit_texts"),
+    ("redact: audit", "redaction/audit.py"),
     ("redact: spaCy NER", "pipe (spacy/language.py"),
     ("redact: redactor", "redact_batch"),
     ("redact: other", "_RedactBatch.process"),

@@ -32,6 +32,15 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _audit_budget(value: str) -> float:
+    from pipeline.options import audit_budget_share
+
+    try:
+        return audit_budget_share(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _run(args: argparse.Namespace) -> int:
     from pipeline.errors import CliError
 
@@ -247,11 +256,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument(
         "--audit-budget",
-        type=int,
-        default=0,
-        metavar="N",
-        help="residual personal-data findings tolerated by the audit before the "
-        "run fails and publishes nothing (default 0)",
+        type=_audit_budget,
+        default=0.001,
+        metavar="SHARE",
+        help="the audit reads every published text after redaction and masks what it still "
+        "finds (typed placeholders, counted in runs.audit_findings); the run fails and "
+        "publishes nothing only when more than this share of texts held something, which "
+        "signals a broken redactor: a fraction or a percentage, 0 to 1 (default 0.001 = 0.1%%)",
     )
     run.add_argument(
         "--embedding",

@@ -317,7 +317,12 @@ TABLES: dict[str, Table] = {
             "contract_version": C("data contract version (pipeline.schemas.CONTRACT_VERSION)"),
             "options": C("the run's options as JSON (no key)"),
             "redactions": C("JSON: redacted spans per entity type", "spans"),
-            "audit_findings": C("JSON: residual findings of the audit per type", "findings"),
+            "audit_findings": C(
+                "JSON: the audit after redaction: `findings` (values it found and masked in the "
+                "published texts, per type), `texts` read, `texts_with_findings`, `budget` (the "
+                "share of texts above which the run would have failed)",
+                "values, texts",
+            ),
             "min_users": C(
                 "K of this run (--min-users): a cluster is published iff n_users >= K", "users"
             ),

@@ -89,6 +89,19 @@ def read_secret(name: str) -> str:
     return response.payload.data.decode("utf-8")
 
 
+def audit_budget_share(value: str) -> float:
+    """``--audit-budget``: a share of texts, as a fraction (``0.001``) or a percentage
+    (``0.1%``), between 0 and 1. Raises ValueError with the reason (argparse shows it)."""
+    text = value.strip()
+    try:
+        share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not 0 <= share <= 1:
+        raise ValueError(f"{value!r} is not a share of texts between 0 and 1 (e.g. 0.001 or 0.1%)")
+    return share
+
+
 @dataclass(frozen=True)
 class RunOptions:
     input_dir: Path | str  # a str only for an object-store URL (see pipeline.locations)
@@ -99,7 +112,9 @@ class RunOptions:
     runner: str = "local"  # local | multiprocess | any Beam runner name
     workers: int = 2
     key: KeySource = field(default_factory=KeySource)
-    audit_budget: int = 0
+    # Share of texts in which the audit may find (and mask) personal data before the run
+    # fails as a broken redactor (redaction.audit.DEFAULT_BUDGET_SHARE).
+    audit_budget: float = 0.001
     previous_extract: Path | None = None
     beam_args: tuple[str, ...] = ()
     redaction_batch: int = 256

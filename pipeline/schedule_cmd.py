@@ -21,6 +21,15 @@ def _day(value: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _audit_budget(value: str) -> float:
+    from pipeline.options import audit_budget_share
+
+    try:
+        return audit_budget_share(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _line(r) -> str:
     prev = r.previous.parent.name.removeprefix("date=") if r.previous else "none"
     latest = f", latest -> {r.latest}" if r.latest else ""
@@ -123,6 +132,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runner", default="local", help="local, multiprocess or a Beam runner")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="multiprocess")
     p.add_argument("--beam-arg", action="append", metavar="ARG", help="extra Beam option")
-    p.add_argument("--audit-budget", type=int, default=0, metavar="N", help="see triage run")
+    p.add_argument(
+        "--audit-budget",
+        type=_audit_budget,
+        default=0.001,
+        metavar="SHARE",
+        help="share of texts with audit findings that fails a run; see triage run",
+    )
     p.add_argument("--demo-key", action="store_true", help="public demo key (tests only)")
     p.set_defaults(func=_schedule)

@@ -2,7 +2,8 @@
 
 - ``Redactor``: Presidio + spaCy NER + the project's recognizers; typed placeholders.
 - ``Pseudonymizer`` / ``pseudonym_key_from_env``: keyed HMAC pseudonyms for ids.
-- ``audit_texts``: an independent residual-data audit with a budget check.
+- ``audit_batch``: an independent second line that masks what the redactor left and counts
+  it (``audit_texts``: the counts only).
 """
 
 from importlib import import_module
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 # transformers); only code that redacts or audits pays for it.
 _WHERE = {
     "AUDITED_TYPES": "audit", "RAW_ID": "audit", "AuditResult": "audit", "audit_texts": "audit",
+    "audit_batch": "audit", "AuditedBatch": "audit",
     "ALL_ENTITIES": "entities", "PRIORITY": "entities", "placeholder": "entities",
     "DEMO_KEY": "pseudonym", "KEY_ENV_VAR": "pseudonym", "DemoKeyWarning": "pseudonym",
     "InvalidPseudonymKeyError": "pseudonym", "MissingPseudonymKeyError": "pseudonym",
@@ -22,7 +24,14 @@ _WHERE = {
 }  # fmt: skip
 
 if TYPE_CHECKING:
-    from redaction.audit import AUDITED_TYPES, RAW_ID, AuditResult, audit_texts
+    from redaction.audit import (
+        AUDITED_TYPES,
+        RAW_ID,
+        AuditedBatch,
+        AuditResult,
+        audit_batch,
+        audit_texts,
+    )
     from redaction.entities import ALL_ENTITIES, PRIORITY, placeholder
     from redaction.pseudonym import (
         DEMO_KEY,
@@ -59,6 +68,7 @@ __all__ = [
     "PRIORITY",
     "RAW_ID",
     "AuditResult",
+    "AuditedBatch",
     "DemoKeyWarning",
     "InvalidPseudonymKeyError",
     "MissingPseudonymKeyError",
@@ -66,6 +76,7 @@ __all__ = [
     "RedactedText",
     "Redactor",
     "Span",
+    "audit_batch",
     "audit_texts",
     "placeholder",
     "pseudonym_key_from_env",

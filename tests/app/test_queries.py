@@ -242,7 +242,36 @@ def test_run_health_queries(con, extract_db):
     )
     assert list(red["redacted"]) == sorted(red["redacted"], reverse=True)
     audit = queries.audit_findings(con)
-    assert int(audit["findings"].sum()) == sum(json.loads(run["audit_findings"]).values())
+    record = json.loads(run["audit_findings"])
+    assert int(audit["findings"].sum()) == sum(record["findings"].values())
+    rate = queries.audit_rate(con)
+    assert rate["texts"] == record["texts"] > 0
+    assert rate["texts_with_findings"] == record["texts_with_findings"]
+    assert rate["share"] == pytest.approx(record["texts_with_findings"] / record["texts"])
+    assert rate["share"] <= rate["budget"] == json.loads(run["options"])["audit_budget"]
+
+
+def test_audit_queries_read_the_old_flat_record_too(extract_db, tmp_path):
+    """Extracts published before the audit masked (a flat {type: count}) still show."""
+    db = copy_extract(extract_db, tmp_path)
+    c = duckdb.connect(str(db))
+    c.execute("""update runs set audit_findings = '{"PHONE_NUMBER": 2, "SECRET": 0}'""")
+    c.close()
+    c = queries.connect(db)
+    try:
+        audit = queries.audit_findings(c)
+        assert dict(zip(audit["entity_type"], audit["findings"], strict=True)) == {
+            "PHONE_NUMBER": 2,
+            "SECRET": 0,
+        }
+        assert queries.audit_rate(c) == {
+            "texts": None,
+            "texts_with_findings": None,
+            "share": None,
+            "budget": None,
+        }
+    finally:
+        c.close()
 
 
 def test_column_names_are_checked(con):

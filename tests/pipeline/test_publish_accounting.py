@@ -149,13 +149,21 @@ def test_contract_checker_holds_published_to_the_runs_k(tmp_path):
     assert found == ["clusters: published differs from n_users >= min_users (7)"]
 
 
+def _audit(found: int, texts: int = 38) -> dict:
+    """A staged audit record (redaction.AuditResult.as_record): ``found`` e-mails masked in
+    as many of ``texts`` report texts (the 2 crafted labels make 40 texts in all)."""
+    return {"findings": {"EMAIL_ADDRESS": found}, "texts": texts, "texts_with_findings": found}
+
+
 def test_residual_findings_above_the_budget_publish_nothing(tmp_path):
-    staging = _stage(tmp_path, {"valid": 20, "unique": 20, "audit": {"EMAIL_ADDRESS": 2}})
-    with pytest.raises(TriageError, match=r"audit failed: 2 findings \(EMAIL_ADDRESS 2\) above"):
-        publish(_opts(tmp_path), staging, STARTED, 1.0)
+    """2 of 40 texts with findings is 5%: above a budget of 1% of texts nothing is
+    published; within 10% the run publishes (tests/pipeline/test_audit_policy.py: more)."""
+    staging = _stage(tmp_path, {"valid": 20, "unique": 20, "audit": _audit(2)})
+    with pytest.raises(TriageError, match=r"audit failed: 2 of 40 texts \(5\.00%\)"):
+        publish(_opts(tmp_path, audit_budget=0.01), staging, STARTED, 1.0)
     assert not (tmp_path / "out" / DB_NAME).exists()
-    staging = _stage(tmp_path, {"valid": 20, "unique": 20, "audit": {"EMAIL_ADDRESS": 2}})
-    publish(_opts(tmp_path, audit_budget=2), staging, STARTED, 1.0)
+    staging = _stage(tmp_path, {"valid": 20, "unique": 20, "audit": _audit(2)})
+    publish(_opts(tmp_path, audit_budget=0.1), staging, STARTED, 1.0)
     assert (tmp_path / "out" / DB_NAME).exists()
 
 
@@ -175,15 +183,16 @@ def test_an_empty_run_without_counts_publishes_its_quarantine(tmp_path):
 
 
 def test_labels_are_audited_too(tmp_path):
-    """A cluster label that still holds personal data fails the run like report text does."""
+    """A cluster label that still holds personal data counts like report text does: with
+    the report texts' one finding, 2 of 40 texts (5%) pass a budget of 4%."""
     tables = crafted.tables()
     clusters = tables["clusters"].to_pylist()
     clusters[0]["label"] = "mail x.y@example.org about the script bug"
-    staging = _stage(tmp_path, {"valid": 20, "unique": 20, "audit": {"EMAIL_ADDRESS": 1}})
+    staging = _stage(tmp_path, {"valid": 20, "unique": 20, "audit": _audit(1)})
     locations.write_staged(
         staging,
         {"clusters": pa.Table.from_pylist(clusters, schema=schemas.CLUSTERS)},
-        {"valid": 20, "unique": 20, "redactions": {}, "audit": {"EMAIL_ADDRESS": 1}},
+        {"valid": 20, "unique": 20, "redactions": {}, "audit": _audit(1)},
     )
-    with pytest.raises(TriageError, match=r"2 findings \(EMAIL_ADDRESS 2\) above the budget of 1"):
-        publish(_opts(tmp_path, audit_budget=1), staging, STARTED, 1.0)
+    with pytest.raises(TriageError, match=r"2 of 40 texts \(5\.00%\).*EMAIL_ADDRESS 2"):
+        publish(_opts(tmp_path, audit_budget=0.04), staging, STARTED, 1.0)
