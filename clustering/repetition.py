@@ -9,14 +9,20 @@ Definition (issue 19). A text repeats when
    tokens (spaces, punctuation, newlines, nothing) is a separator and ignored, so "X. X. X.",
    "X, X, X", "X | X | X", "X\\nX\\nX" and "XXX" (no-space scripts) are all the same repeat.
    A unit whose own tokens repeat (``no no no``) counts through its shortest period: one token
-   needs 9 copies, two tokens 12 (three copies of a 3- or 4-token unit).
+   needs 9 copies, two tokens 12 (three copies of a 3- or 4-token unit). Copies glued
+   without a separator fuse the unit's last and first words into one token at each joint;
+   such a run counts when that fused token is the word after the run followed by the word
+   before it.
 2. a **sentence or line** (whatever its length) occurs at least 3 times in a row, compared
-   case-insensitively with its whitespace collapsed; a line keeps its indentation in the
-   comparison. ("Thanks! Thanks! Thanks!", ``return x`` on three lines.)
+   case-insensitively with its whitespace collapsed and separators and list markers stripped
+   at its ends; a line keeps its indentation in the comparison. ("Thanks! Thanks! Thanks!",
+   ``return x`` on three lines.)
 3. **near-duplicate sentences or lines** (each at least 4 words, word-set Jaccard >= 0.6 with
    the previous member) form a chain of at least 3 that covers most (>= 60%) of the text's
-   words: the loop that rephrases itself ("I apologize for the confusion. I apologize for
-   any confusion. ...").
+   tokens: the loop that rephrases itself ("I apologize for the confusion. I apologize for
+   any confusion. ..."). List items, fields, definitions, table rows, directives and tags
+   are similar items, not a loop, and do not count here. In scripts without spaces the sets
+   hold characters, so a changed word there changes several members of the set.
 
 Legitimate repetition is excluded by what a unit must contain: at least one word of two or
 more letters or one character of a no-space script. Numbers, hex escapes, single letters and
@@ -24,7 +30,9 @@ punctuation never make a unit (array printouts ``[0, 0, 0, ...]``, ``\\x00\\x00`
 B C D``, table rules, closing lines ``}`` / ``)``). Lines that only close a construct
 (``end``, ``fi``, ``</div>``) repeat legitimately in code at different indentation and are
 compared with it. A one- or two-token unit separated by commas or table bars is a list of
-similar values (``[True, True, True, ...]``, ``| N/A | N/A |``), not a loop.
+similar values (``[True, True, True, ...]``, ``| N/A | N/A |``), not a loop. Doctest sessions
+(``>>>`` and the lines after it up to a blank line) are left out: their output repeats when
+the calls do, and their statements are similar calls.
 
 Evidence: one span per repeated run (overlapping runs merged), from the first copy's first
 token to the last copy's last token; the reason gives the rule, the unit size and the count.

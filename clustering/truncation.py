@@ -5,23 +5,29 @@ Definition (issue 19). A text is cut off when it ends inside
 - a **code fence** that is never closed (a complete answer whose last part is a closed code
   block is not truncated);
 - a **bracket or quote**: its last paragraph opens more ``( [ {`` (and their full-width and
-  CJK forms), ``“ « 「 『`` than it closes, or holds an odd number of ``"`` or of inline-code
-  backtick runs;
+  CJK forms), ``“ « 「 『`` than it closes (inline code and quoted single characters aside),
+  or its last sentence holds an odd number of ``"`` or an unpaired inline-code backtick;
 - a **sentence or word**: the last non-space character is not a sentence terminal (Unicode
-  Sentence_Terminal, possibly followed by closing quotes, brackets or markup), an ellipsis or
-  a symbol (emoji). A character that can only continue a sentence (``,``, ``;``, ``:``, a
-  dash, an operator, an opening bracket) is always open. A word or digit at the end is open
-  when the text closes its sentences elsewhere (some sentence of it ends with a terminal); a
-  text that never closes a sentence (a one-line docstring, a title) gives no such evidence;
-- a **list item**: the last line belongs to a list (``-``/``*``/``1.`` items, reST fields
-  ``:param x:``, definition lists, a section under a heading) and either ends with one of the
-  characters above, or its sibling items all end with a terminal and it does not. An item of
-  a list that never punctuates its items needs no full stop;
+  Sentence_Terminal, possibly followed by closing quotes, brackets or markup), an ellipsis,
+  a symbol (emoji) or a closing bracket or quote. A character that can only continue a
+  sentence (``,``, ``;``, ``:``, a dash, an operator, an opening bracket) is always open. A
+  word or digit at the end is open when the text closes a sentence elsewhere (a terminal
+  followed by space); a text that never closes a sentence (a one-line docstring, a title)
+  gives no such evidence and is not flagged;
+- a **list item** (``-``/``*``/``1.`` items): its earlier sibling items of the same list all
+  end with a terminal and it does not, or it is the list's first item, written as a sentence
+  (capital letter) in a text that closes its sentences. An item of a list that does not
+  punctuate its items needs no full stop, nor does a field (``:param x: ...``), a definition
+  or a section body (a paragraph under an underlined title, after ``Label:``, indented
+  below its first line);
 - a **heading** with nothing under it (Markdown ``#`` or an underlined title as last line).
 
-Code at the end (a doctest session or an indented block) is cut when it leaves a bracket open
-or its last line continues (``,``, ``\\``, an opening bracket). Tables, link targets, directives
-(``.. note::``) and bare URLs at the end are complete.
+Code at the end (a doctest session, an indented block, a literal block after ``::``) is cut
+when it leaves a bracket open or its last line continues (``,``, ``\\``, an opening
+bracket). Complete without a full stop: tables (Markdown, reST, columns aligned with
+spaces), directives and targets (``.. note::``, ``[x]: url``), fields with no body
+(``:meta private:``), lines of links or badges, HTML lines, call signatures and assignments,
+lines ending with a URL, names one per line.
 
 Evidence: the span of the unclosed fence, the open bracket or quote to the end, or the last
 (partial) sentence or item to the end.
