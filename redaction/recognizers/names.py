@@ -207,7 +207,13 @@ _STREET_BEFORE_WORDS = (
     r"rue|rua|calle|avenida|av|via|viale|piazza|corso|praça|praca|travessa|strada|paseo|"
     r"carrera|chemin|quai|impasse|estrada|largo|ul|ulica|avenue|boulevard|bd|allée|c/"
 )
-_STREET_BEFORE = regex.compile(rf"(?i:\b(?:{_STREET_BEFORE_WORDS})\.?|\b\d{{1,6}}[a-z]?)[ \t]+$")
+# A house number stands alone: not the end of an IP address, a date, a phone number or a
+# card ("10.0.0.1 Ana", "4111 1111 Ana"), whose value the redactor replaces, after which the
+# name would no longer follow a number (redacting the output again must change nothing).
+_STREET_BEFORE = regex.compile(
+    rf"(?i:\b(?:{_STREET_BEFORE_WORDS})\.?|(?<![\d.\-:/+])(?<!\d[ \t.\-]{{1,4}})\b\d{{1,6}}[a-z]?)"
+    r"[ \t]+$"
+)
 _STREET_AFTER = regex.compile(
     rf"^[ \t]+(?:(?i:(?:{_STREET_AFTER_WORDS})\b\.?)|"
     rf"\d{{1,5}}[a-z]?(?:[ \t]*(?:,|\\n|\n|$|(?i:apt|suite|unit)\b)))"
