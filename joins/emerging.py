@@ -50,7 +50,14 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats
 
-from joins.findings import Finding, ReportData, TrafficIndex, best_rise, poisson_ll
+from joins.findings import (
+    Finding,
+    ReportData,
+    TrafficIndex,
+    best_rise,
+    poisson_ll,
+    unique_inverse,
+)
 from joins.stats import benjamini_hochberg
 
 
@@ -269,7 +276,7 @@ class EmergingFindings:
             )
             got.append((f, t))
             accepted_sets.append((best.dims, set(zip(best.dims, vals, strict=True)), best.members))
-            active &= ~np.isin(rows_s, best.members)
+            active &= ~np.isin(rows_s, best.members, kind="table")
             # Their requests leave the baseline too: the residual's rate is the rest's.
             req = self._tidx(best.dims).requests(D.span, np.array([best.key]))[:, 0]
             self._removed[best.tau :] += req[best.tau :]
@@ -284,7 +291,7 @@ class EmergingFindings:
         for _, parts, members in accepted:
             if parts <= vals:
                 return True
-            if n and np.isin(x.members, members).sum() >= self.nest_share * n:
+            if n and np.isin(x.members, members, kind="table").sum() >= self.nest_share * n:
                 return True
         return False
 
@@ -309,7 +316,7 @@ class EmergingFindings:
         rv, kv = rows[valid], k_all[valid]
         w = D.weights(rows)[valid]
         if keys is None:
-            uk, cnt = np.unique(kv, return_counts=True)
+            uk, _, cnt = unique_inverse(kv)
             uk = uk[cnt >= self.min_reports]
         else:
             uk = np.unique(np.asarray(keys, dtype=np.int64))

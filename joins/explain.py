@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from joins.findings import SEP, Finding, ReportData, TrafficIndex, best_rise
+from joins.findings import SEP, Finding, ReportData, TrafficIndex, best_rise, unique_inverse
 from joins.stats import benjamini_hochberg, binomial_upper_tail
 from pipeline import schemas
 
@@ -249,7 +249,7 @@ class ExplainingAway:
             )
             out.append((f, t))
             accepted_sets.append((f, D.keys(best.dims)[rows_c] == best.key))
-            active &= ~np.isin(rows_c, members)
+            active &= ~np.isin(rows_c, members, kind="table")
         return out
 
     def _newest_proxy(self, best: _Cand, t: int, ok: list, rows: np.ndarray) -> tuple:
@@ -328,8 +328,7 @@ class ExplainingAway:
         w = D.weights(rows)
         kv, wv = k_all[valid], w[valid]
         if keys is None:
-            uk, inv = np.unique(kv, return_inverse=True)
-            inv = inv.reshape(-1)
+            uk, inv, _ = unique_inverse(kv)
         else:
             uk = np.unique(np.asarray(keys, dtype=np.int64))
             pos = np.minimum(np.searchsorted(uk, kv), len(uk) - 1)
@@ -340,8 +339,7 @@ class ExplainingAway:
         ow = np.bincount(inv[hit], wv[hit], minlength=K)
         users = D.users_per_key(rows[valid], inv, K)
         n, nw = float(valid.sum()), float(wv.sum())
-        hrs, hinv = np.unique(D.hour[rows][valid], return_inverse=True)
-        hinv = hinv.reshape(-1)
+        hrs, hinv, _ = unique_inverse(D.hour[rows][valid])
         J = np.bincount(hinv, minlength=len(hrs)).astype(float)
         Jw = np.bincount(hinv, wv, minlength=len(hrs))
         share = self._tidx(dims).shares(hrs, uk)
