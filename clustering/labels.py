@@ -144,13 +144,32 @@ def representative_comments(
         usable = [i for i in members if _quotable(texts[i])]
         if not usable:
             continue
-        centre = np.asarray(emb[members], dtype=np.float64).mean(axis=0)
+        centre = _mean_rows(emb, members)
         centre = centre / (np.linalg.norm(centre) or 1.0)
-        rows = np.asarray(emb[usable], dtype=np.float64)
-        sims = np.round(rows @ centre / np.maximum(np.linalg.norm(rows, axis=1), 1e-12), 6)
+        sims = np.empty(len(usable))
+        for i in range(0, len(usable), _BLOCK_ROWS):
+            rows = np.asarray(emb[usable[i : i + _BLOCK_ROWS]], dtype=np.float64)
+            norms = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
+            sims[i : i + _BLOCK_ROWS] = np.round(rows @ centre / norms, 6)
         best = usable[int(np.lexsort((np.asarray(usable), -sims))[0])]
         out[c] = shorten(texts[best], max_chars)
     return out
+
+
+#: Rows per float64 block: a cluster of a million-report run is not copied whole as float64.
+_BLOCK_ROWS = 16_384
+
+
+def _mean_rows(emb: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``emb[rows]`` as float64, averaged over rows, a block of rows at a time: the same sum
+    in the same order as ``.mean(axis=0)`` of the whole float64 copy (row after row)."""
+    total = None
+    for i in range(0, len(rows), _BLOCK_ROWS):
+        block = np.asarray(emb[rows[i : i + _BLOCK_ROWS]], dtype=np.float64)
+        if total is not None:
+            block = np.vstack([total[None, :], block])
+        total = np.add.reduce(block, axis=0)
+    return total / len(rows)
 
 
 def _quotable(text: str | None) -> bool:

@@ -36,25 +36,55 @@ def dedup_key(record: dict) -> tuple:
 
 def keep_rows(table: pa.Table) -> pa.Array:
     """Indices of the rows to keep, one per report id, in report id order: per id the first
-    row by :func:`dedup_key`, then by position in ``table`` (a stable sort). Strings sort by
-    code point, as Python's do."""
+    row by :func:`dedup_key`, then by position in ``table`` (stable sorts). Strings sort by
+    code point, as Python's do. Only the rows of repeated ids are sorted on their texts."""
     if table.num_rows == 0:
         return pa.array([], pa.int64())
+    ids = table.column("report_id")
+    order = pc.sort_indices(ids).to_numpy()  # stable: equal ids keep their positions' order
+    sorted_ids = ids.take(order).combine_chunks()
+    repeated = np.zeros(len(order), dtype=bool)
+    if len(order) > 1:
+        same = pc.equal(sorted_ids.slice(1), sorted_ids.slice(0, len(order) - 1))
+        same = same.to_numpy(zero_copy_only=False)
+        repeated[1:] |= same
+        repeated[:-1] |= same
+    del sorted_ids
+    if not repeated.any():
+        return pa.array(order)
+    single = order[~repeated]
+    twice = np.sort(order[repeated])  # rows of repeated ids, in position order
+    sub = table.select(["report_id", "submitted_us", "comment_redacted", "response_redacted"])
+    sub = sub.take(pa.array(twice))
     keys = pa.table(
         {
-            "id": table.column("report_id"),
-            "at": table.column("submitted_us"),
-            "c": pc.fill_null(table.column("comment_redacted").cast(pa.string()), ""),
-            "r": pc.fill_null(table.column("response_redacted").cast(pa.string()), ""),
+            "id": sub.column("report_id"),
+            "at": sub.column("submitted_us"),
+            "c": pc.fill_null(sub.column("comment_redacted").cast(pa.string()), ""),
+            "r": pc.fill_null(sub.column("response_redacted").cast(pa.string()), ""),
         }
     )
-    order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in keys.column_names])
-    ids = keys.column("id").take(order).combine_chunks()
-    first = np.ones(len(ids), dtype=bool)
-    if len(ids) > 1:
-        same = pc.equal(ids.slice(1), ids.slice(0, len(ids) - 1))
-        first[1:] = ~same.to_numpy(zero_copy_only=False)
-    return order.filter(pa.array(first))
+    by_key = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in keys.column_names])
+    dup_ids = keys.column("id").take(by_key).combine_chunks()
+    first = np.ones(len(dup_ids), dtype=bool)
+    if len(dup_ids) > 1:
+        first[1:] = ~pc.equal(dup_ids.slice(1), dup_ids.slice(0, len(dup_ids) - 1)).to_numpy(
+            zero_copy_only=False
+        )
+    chosen = twice[by_key.to_numpy()[first]]
+    kept = np.concatenate([single, chosen])
+    return pa.array(kept).take(pc.sort_indices(ids.take(pa.array(kept))))
+
+
+def take_columns(table: pa.Table, indices: pa.Array) -> pa.Table:
+    """``table.take(indices)`` a column at a time, each source column let go once taken, so
+    the copy costs one column's memory on top of the result rather than a second table."""
+    names = table.column_names
+    taken = []
+    for name in names:
+        taken.append(table.column(name).take(indices))
+        table = table.drop_columns([name])
+    return pa.table(dict(zip(names, taken, strict=True)))
 
 
 def keep_first_per_report(records: list[dict]) -> list[dict]:
@@ -96,7 +126,7 @@ def gather(paths: Sequence[str | None]) -> tuple[pa.Table, np.ndarray]:
         return pa.table({}), np.zeros((0, 0), dtype=np.float32)
     light = pa.concat_tables(parts, promote_options="default")
     del parts
-    light = light.take(keep_rows(light))
+    light = take_columns(light, keep_rows(light))
     files = light.column(_FILE).to_numpy()
     rows = light.column(_ROW).to_numpy()
     light = light.drop_columns([_FILE, _ROW])
@@ -110,6 +140,7 @@ def gather(paths: Sequence[str | None]) -> tuple[pa.Table, np.ndarray]:
             emb = np.empty((light.num_rows, part.shape[1]), dtype=np.float32)
         emb[where] = part[rows[where]]
         del part
+    pa.default_memory_pool().release_unused()  # what the first pass freed, back to the OS
     return light, emb
 
 

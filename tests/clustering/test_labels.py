@@ -93,7 +93,7 @@ def test_long_comment_is_cut_at_a_word_and_never_inside_a_placeholder() -> None:
     short = shorten(text, 60)
     assert len(short) <= 60 and short.endswith("…")
     assert "<EMAIL_ADD" not in short.replace("<EMAIL_ADDRESS>", "")
-    assert shorten("two\nlines   and \"quotes\"", 80) == "two lines and 'quotes'"
+    assert shorten('two\nlines   and "quotes"', 80) == "two lines and 'quotes'"
 
 
 @given(st.text(min_size=0, max_size=300), st.integers(min_value=20, max_value=120))
@@ -108,3 +108,23 @@ def test_shorten_properties(text: str, limit: int) -> None:
         body = out.removesuffix("…")
         assert out.endswith("…") and whole.startswith(body)
         assert body.rfind("<") <= body.rfind(">")
+
+
+def test_medoid_in_blocks_is_the_medoid_of_the_whole_float64_copy(monkeypatch):
+    """float64 copies a block of rows at a time (a million-report cluster is never copied
+    whole): the mean and the chosen comment are those of one float64 matrix, bit for bit."""
+    from clustering import labels as mod
+
+    rng = np.random.default_rng(3)
+    emb = _unit(rng.normal(size=(300, 24)) + 2.0 * np.eye(24)[rng.integers(0, 3, 300)])
+    emb = emb.astype(np.float32)
+    lab = rng.integers(-1, 3, 300)
+    texts = [f"synthetic complaint number {i} words" for i in range(300)]
+    users = [f"u{i % 40}" for i in range(300)]
+    rows = np.flatnonzero(lab == 1)
+    whole = representative_comments(texts, lab, emb, users)
+    monkeypatch.setattr(mod, "_BLOCK_ROWS", 7)
+    mean = mod._mean_rows(emb, rows)
+    assert np.array_equal(mean, np.asarray(emb[rows], dtype=np.float64).mean(axis=0))
+    assert representative_comments(texts, lab, emb, users) == whole
+    assert len(whole) == 3
