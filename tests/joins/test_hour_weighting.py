@@ -133,3 +133,31 @@ def test_hours_without_traffic_use_the_pooled_share():
     pooled = sum(_total(h) * _share_a(h) for h in hours) / sum(map(_total, hours))
     want = sum(n * (pooled if h < 6 else _share_a(h)) for h, n in J.items())
     assert row["expected"] == pytest.approx(want, rel=1e-4)
+
+
+def test_traffic_hours_without_any_report_do_not_leak_into_report_hours():
+    # Only the night bug: the day hours have traffic but no report at all.
+    out = attribute(_reports(_night_bug()), _traffic(), dimensions=["server_pool"])
+    row = {(r["cluster_id"], r["value"]): r for r in out.to_pylist()}[("night", "a")]
+    assert row["expected"] == pytest.approx(sum(n * _share_a(h) for h, n in J.items()), rel=1e-6)
+
+
+def test_traffic_of_values_no_report_has_counts_for_no_one():
+    # A third pool "c" takes 20% of every hour's traffic but has no reports: the shares of
+    # "a" and "b" are still their requests over *all* requests of the hour.
+    t = _traffic()
+    extra = pa.table(
+        {
+            "hour": t.column("hour").filter(pa.compute.equal(t.column("server_pool"), "a")),
+            "server_pool": ["c"] * H,
+            "requests": pa.array([_total(h) // 4 for h in range(H)], pa.int64()),
+        }
+    )
+    traffic = pa.concat_tables([t, extra])
+    out = attribute(_reports(_night_bug() + _day_background()), traffic, dimensions=["server_pool"])
+    rows = {(r["cluster_id"], r["value"]): r for r in out.to_pylist()}
+    total = {h: _total(h) * 1.25 for h in range(H)}
+    want_a = sum(n * _total(h) * _share_a(h) / total[h] for h, n in J.items())
+    want_b = sum(n * _total(h) * (1 - _share_a(h)) / total[h] for h, n in J.items())
+    assert rows[("night", "a")]["expected"] == pytest.approx(want_a, rel=1e-6)
+    assert rows[("night", "b")]["expected"] == pytest.approx(want_b, rel=1e-6)
