@@ -220,12 +220,31 @@ _STREET_AFTER = regex.compile(
 )
 
 
+# Words that end a street's name and no person's ("Gorski Hollow Street", "Linzer Strasse").
+_STREET_LAST = regex.compile(
+    r"(?i:[ \t](?:street|road|avenue|boulevard|strasse|straße|stravenue|parkway|highway))$"
+)
+# An organisation's name: capitalised words, then a legal form or a word firms end with
+# ("Achari Ventures Holdings Corp.", "Rajshree Sugars & Chemicals Limited").
+_ORG_AFTER = regex.compile(
+    r"^(?:[ \t]+(?:&|and|\p{Lu}[\w'.\-]*)){0,3}[ \t]+(?i:inc|corp|corporation|ltd|limited|"
+    r"llc|plc|gmbh|ag|s\.?a|co|company|holdings?|group|incorporated|bank|ventures|industries|"
+    r"technologies|solutions|international|resources|therapeutics|foods|energy)\b"
+)
+
+
 def in_address(text: str, start: int, end: int) -> bool:
     """True if ``text[start:end]`` is part of a street address (a number or street word beside
-    it), which a person's name is not."""
+    it, or a street word ending it) or of an organisation's name (a legal form or a firm's
+    word after it), which a person's name is not."""
     before = text[max(0, start - 24) : start]
-    after = text[end : end + 24]
-    return _STREET_BEFORE.search(before) is not None or _STREET_AFTER.search(after) is not None
+    after = text[end : end + 48]
+    return (
+        _STREET_BEFORE.search(before) is not None
+        or _STREET_AFTER.search(after) is not None
+        or _STREET_LAST.search(text, start, end) is not None
+        or _ORG_AFTER.search(after) is not None
+    )
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,8 @@ NAMES = [
     ("title", "Hello, this is Dr. James Jóhannesdóttir. Who are you?", "James Jóhannesdóttir"),
     ("maiden-name", "Her maiden name is McLean", "McLean"),
     ("escaped-newline", "Regards\\nPriya Raman\\nSupport", "Priya Raman"),
+    ("name-of-firm", "Angus Stuart of Encres Dubuit SA is the CEO", "Angus Stuart"),
+    ("name-after-ip", "10.0.0.1 Lucie Moreau", "Lucie Moreau"),
 ]  # fmt: skip
 
 
@@ -48,6 +50,8 @@ KEPT = [
     ("dates", "Since June the Monday reports are late."),
     ("german", "ein völlig zufälliges Wort im Text"),
     ("speaker-bot", "Bot: what is the name on the account?"),
+    ("organisation", "She works at Achari Ventures Holdings Corp. now"),
+    ("street-last", "the early shows on Gorski Hollow Street were great"),
 ]
 
 
