@@ -9,6 +9,11 @@ synthetic-size reports through ``redact_batch`` in fixed batches, peak RSS befor
 
 Usage:
   python bench/bench_redaction.py --replay DIR [--docs 1500] [--stream-reports 20000]
+  python bench/bench_redaction.py --replay DIR --docs 8000 --spans-reference F \
+      [--write-spans-reference]
+    (a change made for speed: write F on the old code, compare on the new; exit 1 if any differ)
+Rates are given per wall second and per CPU second (``docs_per_cpu_s``: one thread, so the
+per-core throughput; on a shared machine the wall rate swings far more).
 Writes bench/results/redaction.json (counts, rates and ratios only; never text).
 Note: this machine has 2 CPU cores shared with other work; numbers are indicative.
 """
