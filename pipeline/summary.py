@@ -13,6 +13,18 @@ def _fmt(v, spec: str = "") -> str:
     return format(v, spec) if spec else str(v)
 
 
+def _audit_line(audit: dict) -> list[str]:
+    """What the audit masked after redaction, when it masked something (counts only)."""
+    found = {k: v for k, v in (audit.get("findings") or {}).items() if v}
+    if not found:
+        return []
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(found.items()))
+    return [
+        f"audit: masked {sum(found.values())} values the redactor left ({kinds}) in "
+        f"{audit.get('texts_with_findings', 0):,} of {audit.get('texts', 0):,} texts"
+    ]
+
+
 def render(result: RunSummary, top: int = 10) -> str:
     """An aligned text table read back from the published extract (what others will see)."""
     con = duckdb.connect(str(result.db_path), read_only=True)
@@ -62,6 +74,7 @@ def render(result: RunSummary, top: int = 10) -> str:
         f"+ {result.quarantined:,} quarantined ({result.duplicates:,} duplicates dropped, "
         f"{result.outside_window:,} outside the window) in {result.seconds:.0f}s",
         f"extract: {result.db_path}",
+        *_audit_line(result.audit),
         "",
         line(head),
         line(["-" * w for w in widths]),

@@ -80,6 +80,12 @@ def test_findings_within_the_budget_publish_masked_and_counted(tmp_path):
         "EMAIL_ADDRESS": 1,
     }
     assert summary.audit == record
+    from pipeline import summary as summary_text
+
+    assert (
+        "audit: masked 4 values the redactor left (EMAIL_ADDRESS 1, PERSON 1, PHONE_NUMBER 2) "
+        "in 4 of 1,000 texts" in summary_text.render(summary)
+    )
     labels = pq.read_table(opts.output_dir / "parquet" / "clusters.parquet").column("label")
     assert "mail <EMAIL_ADDRESS>" in labels.to_pylist()
     assert not any(LEAK in (v or "") for v in labels.to_pylist())
