@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,8 +20,13 @@ class Span:
 
 
 def _is_foreign_letter(ch: str) -> bool:
-    # Letters beyond Latin Extended-B: Thai, CJK, Arabic, ... runs that are symptoms.
-    return ch.isalpha() and ord(ch) > 0x024F
+    # Letters beyond Latin Extended-B: Thai, CJK, Arabic, ... runs that are symptoms. Their
+    # combining marks (Thai vowel signs, Devanagari matras) belong to the run too; the generic
+    # combining diacriticals (U+0300-036F) attach to Latin letters and do not.
+    code = ord(ch)
+    if code <= 0x024F:
+        return False
+    return ch.isalpha() or (code > 0x036F and unicodedata.category(ch) in ("Mn", "Mc"))
 
 
 def trim_foreign_edges(text: str, span: Span) -> Span | None:

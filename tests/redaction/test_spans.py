@@ -101,6 +101,11 @@ def test_one_character_overlap_merges():
         ("\u024fx", Span(0, 2, E.PERSON), Span(0, 2, E.PERSON)),  # last Latin letter kept
         ("\u0250x", Span(0, 2, E.PERSON), Span(1, 2, E.PERSON)),  # first one after: trimmed
         ("x1\u0e01", Span(0, 3, E.PERSON), Span(0, 2, E.PERSON)),  # a digit is not trimmed
+        # Thai vowel signs (combining marks, not letters) belong to the run (mutation run)
+        ("ขอบคุณa@example.test", Span(0, 20, E.EMAIL_ADDRESS), Span(6, 20, E.EMAIL_ADDRESS)),
+        ("a@x.test नमस्ते", Span(0, 15, E.EMAIL_ADDRESS), Span(0, 8, E.EMAIL_ADDRESS)),
+        # a Latin name in decomposed form keeps its accent
+        ("José", Span(0, 5, E.PERSON), Span(0, 5, E.PERSON)),
         # foreign letters inside the span stay inside
         ("Ann ไทย Lee", Span(0, 11, E.PERSON), Span(0, 11, E.PERSON)),
     ],
