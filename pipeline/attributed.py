@@ -46,9 +46,9 @@ def _records_table(records: list[dict] | pa.Table, dimensions: list[str]) -> pa.
 
 
 def _sorted_by_report_id(table: pa.Table) -> pa.Table:
-    ids = table.column("report_id")
-    if table.num_rows < 2:
+    if table.num_rows < 2:  # an empty run's table may have no columns at all
         return table
+    ids = table.column("report_id")
     if pc.all(pc.less_equal(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py():
         return table  # already sorted (as the clustering step leaves it): no copy
     return table.take(pc.sort_indices(ids))
