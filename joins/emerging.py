@@ -56,6 +56,7 @@ from joins.findings import (
     TrafficIndex,
     best_rise,
     poisson_ll,
+    significant_step,
     unique_inverse,
 )
 from joins.stats import benjamini_hochberg
@@ -234,17 +235,10 @@ class EmergingFindings:
             ]
             if not cands:
                 break
-            first = len(self._tests)
-            self._tests += [x.p_value for x in cands]
-            q = benjamini_hochberg(np.array([x.p_value for x in cands]))
-            ok = [
-                (x, first + i)
-                for i, x in enumerate(cands)
-                if q[i] <= self.alpha
-                and x.lift >= self.min_lift
-                and x.users >= self.min_users
-                and x.reports >= self.min_reports
-            ]
+            ok = significant_step(
+                cands, self._tests, alpha=self.alpha, min_lift=self.min_lift,
+                min_users=self.min_users, min_reports=self.min_reports,
+            )  # fmt: skip
             if not ok:
                 break
             best, t = min(

@@ -42,7 +42,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from joins.findings import SEP, Finding, ReportData, TrafficIndex, best_rise, unique_inverse
+from joins.findings import (
+    SEP,
+    Finding,
+    ReportData,
+    TrafficIndex,
+    best_rise,
+    significant_step,
+    unique_inverse,
+)
 from joins.stats import benjamini_hochberg, binomial_upper_tail
 from pipeline import schemas
 
@@ -207,17 +215,10 @@ class ExplainingAway:
             ]
             if not cands:
                 break
-            first = len(self._tests)
-            self._tests += [x.p_value for x in cands]
-            q = benjamini_hochberg(np.array([x.p_value for x in cands]))
-            ok = [
-                (x, first + i)
-                for i, x in enumerate(cands)
-                if q[i] <= self.alpha
-                and x.lift >= self.min_lift
-                and x.users >= self.min_users
-                and x.reports >= self.min_reports
-            ]
+            ok = significant_step(
+                cands, self._tests, alpha=self.alpha, min_lift=self.min_lift,
+                min_users=self.min_users, min_reports=self.min_reports,
+            )  # fmt: skip
             if not ok:
                 break
             best, t = min(

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from joins.columns import encode, hours_of
+from joins.stats import benjamini_hochberg
 
 SEP = " & "
 ZERO_TRAFFIC_FLOOR = 0.5  # requests: a joined value absent from traffic still gets a share > 0
@@ -266,6 +267,33 @@ def best_rise(y: np.ndarray, e: np.ndarray, *, min_size: int = 3) -> Rise:
     val = llr[best, np.arange(K)]
     tau = np.where(val > 0, taus[best], -1)
     return Rise(tau, val, len(taus))
+
+
+def significant_step(
+    cands: Sequence,
+    family: list[float],
+    *,
+    alpha: float,
+    min_lift: float,
+    min_users: int,
+    min_reports: int,
+) -> list[tuple]:
+    """One step of the explaining-away search: the candidates' p-values join the run's test
+    ``family`` (the final q-values are over every test made), and the candidates whose
+    step-wise BH q is at most ``alpha`` and that have enough lift, users and reports come back
+    as (candidate, index of its test in ``family``). Candidates need ``p_value``, ``lift``,
+    ``users`` and ``reports``."""
+    first = len(family)
+    family += [x.p_value for x in cands]
+    q = benjamini_hochberg(np.array([x.p_value for x in cands]))
+    return [
+        (x, first + i)
+        for i, x in enumerate(cands)
+        if q[i] <= alpha
+        and x.lift >= min_lift
+        and x.users >= min_users
+        and x.reports >= min_reports
+    ]
 
 
 def finding_id(cluster_id: str | None, symptom: str | None, dimension: str, value: str) -> str:
