@@ -26,6 +26,10 @@ SEP = " & "
 ZERO_TRAFFIC_FLOOR = 0.5  # requests: a joined value absent from traffic still gets a share > 0
 
 
+#: Combination keys `ReportData.keys` keeps (the most recently used).
+KEPT_COMBINATIONS = 16
+
+
 def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True, return_counts=True)`` with a flat inverse:
     for integers whose range is at most a few times their number, by counting (O(n + range))
@@ -87,13 +91,21 @@ class ReportData:
     def keys(self, dims: Sequence[str]) -> np.ndarray:
         """(N,) int64 mixed-radix key of the combination of ``dims``; -1 where any is null."""
         dims = tuple(dims)
-        if dims not in self._keys:
-            key = np.zeros(self.n, dtype=np.int64)
-            valid = np.ones(self.n, dtype=bool)
-            for d in dims:
-                key = key * self.radix(d) + np.maximum(self.codes[d], 0)
-                valid &= self.codes[d] >= 0
-            self._keys[dims] = np.where(valid, key, -1)
+        if dims in self._keys:
+            self._keys[dims] = self._keys.pop(dims)  # most recently used last
+            return self._keys[dims]
+        key = np.zeros(self.n, dtype=np.int64)
+        valid = np.ones(self.n, dtype=bool)
+        for d in dims:
+            key = key * self.radix(d) + np.maximum(self.codes[d], 0)
+            valid &= self.codes[d] >= 0
+        self._keys[dims] = np.where(valid, key, -1)
+        # Single dimensions stay; of the combinations (hundreds are tested, 8 bytes per report
+        # each: 1.6 GB at a million reports) only the most recent are kept. Recomputing one
+        # is a few vector operations and gives the same array.
+        combos = [k for k in self._keys if len(k) > 1]
+        for old in combos[: max(len(combos) - KEPT_COMBINATIONS, 0)]:
+            del self._keys[old]
         return self._keys[dims]
 
     def decode(self, dims: Sequence[str], key: int) -> tuple[str, ...]:

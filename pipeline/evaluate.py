@@ -26,39 +26,63 @@ from pipeline.options import RunOptions
 SYMPTOMS = ("unexpected_script", "code_syntax_error", "repetition", "truncation")
 
 
-def _text_values(con) -> list[str]:
-    out = []
+def _text_columns(con) -> list[tuple[str, str]]:
+    """(table, column) of every VARCHAR column of the extract's tables, in catalogue order."""
     tables = [
         t
         for (t,) in con.execute(
             "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
         ).fetchall()
     ]
+    out = []
     for table in tables:
-        cols = [
-            c
-            for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_name = ? "
-                "and data_type = 'VARCHAR'",
-                [table],
-            ).fetchall()
-        ]
-        for col in cols:
-            out += [v for (v,) in con.execute(f'select "{col}" from "{table}"').fetchall() if v]
+        cols = con.execute(
+            "select column_name from information_schema.columns where table_name = ? "
+            "and data_type = 'VARCHAR'",
+            [table],
+        ).fetchall()
+        out += [(table, c) for (c,) in cols]
     return out
 
 
-def leaked_values(db: Path, truth_dir: Path) -> dict[str, int]:
-    """Truth personal-data values (6+ characters) found verbatim anywhere in the extract."""
+def leaked_values(db: Path, truth_dir: Path, batch: int = 50_000) -> dict[str, int]:
+    """Truth personal-data values (6+ characters) found verbatim anywhere in the extract.
+
+    Every text value of the extract, one after the other with a line break between them,
+    is searched once for all the truth values together (an Aho-Corasick automaton,
+    ``pyahocorasick``): time linear in the extract's text plus the values, where a search of
+    the whole text per value was quadratic in the number of reports (a million-report
+    extract had not been scored after 16 CPU-minutes). Values are streamed in batches from
+    DuckDB; the automaton also searches across the break between two batches, so the
+    result is that of one search of all the text joined.
+    """
+    import ahocorasick
+
+    rows = pq.read_table(truth_dir / "pii.parquet", columns=["entity_type", "value"]).to_pylist()
+    values = sorted({r["value"] for r in rows if len(r["value"]) >= 6})
+    if not values:
+        return {}
+    automaton = ahocorasick.Automaton()
+    for i, value in enumerate(values):
+        automaton.add_word(value, i)
+    automaton.make_automaton()
+    overlap = max(len(v) for v in values) - 1
+    found: set[int] = set()
+    tail = None  # the end of the text searched so far: a value may span two batches
     con = duckdb.connect(str(db), read_only=True)
     try:
-        blob = "\n".join(_text_values(con))
+        for table, col in _text_columns(con):
+            cur = con.execute(f'select "{col}" from "{table}" where "{col}" <> \'\'')
+            while chunk := cur.fetchmany(batch):
+                text = "\n".join(v for (v,) in chunk)
+                if tail is not None:
+                    text = tail + "\n" + text
+                found.update(i for _, i in automaton.iter(text))
+                tail = text[-overlap:] if overlap else ""
     finally:
         con.close()
-    leaks: Counter[str] = Counter()
-    for row in pq.read_table(truth_dir / "pii.parquet").to_pylist():
-        if len(row["value"]) >= 6 and row["value"] in blob:
-            leaks[row["entity_type"]] += 1
+    hit = {values[i] for i in found}
+    leaks: Counter[str] = Counter(r["entity_type"] for r in rows if r["value"] in hit)
     return dict(sorted(leaks.items()))
 
 
