@@ -195,22 +195,51 @@ def shorten(text: str, max_chars: int = QUOTE_CHARS) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
+class _Members:
+    """A cluster's rows, as one document for `CountVectorizer` (whose analyzer reads them)."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+
+
 def _ctfidf_terms(
     texts: Sequence[str], labels: np.ndarray, ids: list[int], n_terms: int
 ) -> dict[int, list[str]]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-    docs = []
-    for c in ids:
-        members = np.flatnonzero(labels == c)
-        docs.append(" ".join(PLACEHOLDER_RE.sub(" ", texts[i] or "") for i in members))
-    vec = CountVectorizer(
+    words = CountVectorizer(
         ngram_range=(1, 2),
         stop_words=sorted(ENGLISH_STOP_WORDS | _EXTRA_STOP),
         # Words of 3+ letters (any script); no digits-only tokens, no placeholder residue.
         token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
         lowercase=True,
     )
+    # One document per cluster: its comments joined by spaces. The terms are counted as
+    # they are read, comment by comment (a bigram may span two comments, as in the joined
+    # text), instead of as one list of every term of the document: the background of a
+    # million reports made tens of millions of strings at once.
+    preprocess, tokenize = words.build_preprocessor(), words.build_tokenizer()
+    stop = words.get_stop_words()
+
+    def terms(members: np.ndarray):
+        last = None
+        for i in members:
+            toks = [
+                w
+                for w in tokenize(preprocess(PLACEHOLDER_RE.sub(" ", texts[i] or "")))
+                if w not in stop
+            ]
+            if not toks:
+                continue
+            if last is not None:
+                yield f"{last} {toks[0]}"
+            yield from toks
+            for a, b in zip(toks, toks[1:]):  # noqa: B905 - pairs of neighbours
+                yield f"{a} {b}"
+            last = toks[-1]
+
+    docs = [_Members(np.flatnonzero(labels == c)) for c in ids]
+    vec = CountVectorizer(analyzer=lambda doc: terms(doc.rows))
     try:
         tf = vec.fit_transform(docs).astype(np.float64)
     except ValueError:  # empty vocabulary: every text was stop words or placeholders

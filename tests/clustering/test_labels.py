@@ -128,3 +128,41 @@ def test_medoid_in_blocks_is_the_medoid_of_the_whole_float64_copy(monkeypatch):
     assert np.array_equal(mean, np.asarray(emb[rows], dtype=np.float64).mean(axis=0))
     assert representative_comments(texts, lab, emb, users) == whole
     assert len(whole) == 3
+
+
+def test_terms_counted_comment_by_comment_are_those_of_the_joined_document(monkeypatch):
+    """c-TF-IDF reads a cluster's comments one by one (a million-report background is never
+    one list of terms): the counts are those of the comments joined by spaces, bigrams
+    across two comments and final sigmas included."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    from clustering import labels as mod
+
+    rng = np.random.default_rng(2)
+    words = ["answer", "switched", "thai", "the", "again", "ΟΔΟΣ", "Σίσυφος", "<PERSON>", "42"]
+    texts = [" ".join(rng.choice(words, rng.integers(0, 6))) for _ in range(120)] + [None]
+    labels = rng.integers(-1, 3, len(texts))
+    ids = sorted(int(c) for c in np.unique(labels))
+    docs = [
+        " ".join(mod.PLACEHOLDER_RE.sub(" ", texts[i] or "") for i in np.flatnonzero(labels == c))
+        for c in ids
+    ]
+    joined = CountVectorizer(
+        ngram_range=(1, 2),
+        stop_words=sorted(ENGLISH_STOP_WORDS | mod._EXTRA_STOP),
+        token_pattern=r"(?u)\b[^\W\d_]{3,}\b",
+    )
+    want = joined.fit_transform(docs).toarray()
+    seen = {}
+    fit = CountVectorizer.fit_transform
+
+    def spy(self, raw, y=None):
+        out = fit(self, raw, y)
+        seen["tf"], seen["vocab"] = out.toarray(), list(self.get_feature_names_out())
+        return out
+
+    monkeypatch.setattr(CountVectorizer, "fit_transform", spy)
+    mod._ctfidf_terms(texts, labels, ids, 3)
+    assert seen["vocab"] == list(joined.get_feature_names_out())
+    assert np.array_equal(seen["tf"], want)
+    assert any(" " in v for v in seen["vocab"])  # bigrams are counted
