@@ -511,6 +511,11 @@ def examples(
             limit ?""",
         [cluster_id, symptom, symptom, limit],
     )
+    return _evidence_rows(cur)
+
+
+def _evidence_rows(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    """An evidence query's rows as dicts, with ``evidence`` parsed and ``symptoms`` a list."""
     names = [d[0] for d in cur.description]
     out = []
     for values in cur.fetchall():
@@ -909,14 +914,7 @@ def finding_examples(
             limit ?""",
         [*params, f["onset"], limit],
     )
-    names = [d[0] for d in cur.description]
-    out = []
-    for values in cur.fetchall():
-        row = dict(zip(names, values, strict=True))
-        row["evidence"] = parse_evidence(row.pop("symptom_evidence"))
-        row["symptoms"] = list(row["symptoms"]) if row["symptoms"] is not None else []
-        out.append(row)
-    return out
+    return _evidence_rows(cur)
 
 
 # ---------------------------------------------------------------------------------------
