@@ -59,3 +59,17 @@ def test_bh_of_one_p_value_is_that_p_value():
 def test_bh_nan_error_names_the_problem_exactly():
     with pytest.raises(ValueError, match=r"^p-values contain NaN$"):
         benjamini_hochberg(np.array([0.1, np.nan]))
+
+
+def test_bh_checks_a_single_p_value_too():
+    # One p-value is returned as it is, but only once it is known to be a probability.
+    with pytest.raises(ValueError, match=r"^p-values contain NaN$"):
+        benjamini_hochberg(np.array([np.nan]))
+    with pytest.raises(ValueError):
+        benjamini_hochberg(np.array([1.5]))
+
+
+def test_bh_accepts_integer_p_values():
+    # 0 and 1 are probabilities even when they arrive as integers (a list of ints).
+    np.testing.assert_array_equal(benjamini_hochberg([1, 0, 1]), [1.0, 0.0, 1.0])
+    assert benjamini_hochberg(np.array([0, 1])).dtype == np.float64
