@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.schemas import CONTRACT_VERSION, REPORTS_BASE
+from joins.schemas import CONTRACT_VERSION, REPORTS_BASE
 
 #: The extract tables the dashboard reads; others (e.g. ``deploys``) are used when present, so
 #: tables added to the contract later do not make older extracts unreadable.

@@ -1,7 +1,7 @@
 """The job's gather of every report, two ways: Beam's ``ToList()`` (whose default value for
 an empty input is implemented by reading the gathered list back as a side input) against
 ``ToList().without_defaults()`` with a ``None`` anchor (what `stages.ClusterReports` does).
-The job now gathers only the paths of spill files that way (`pipeline/spill.py`); this
+The job now gathers only the paths of spill files that way (`pipeline/run/spill.py`); this
 benchmark still sends the records themselves through the runner, the cost the files avoid.
 
 Synthetic records shaped like the job's (two redacted texts, a 1 KB embedding); no personal

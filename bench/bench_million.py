@@ -167,14 +167,15 @@ def _stages(lines: list, wall: float, sampler: Sampler) -> dict:
 
 _KEEP_STAGING = """
 import os, shutil, sys
-from pipeline import job, locations
+from pipeline.run import job
+from pipeline.run import locations
 dest, remove = sys.argv[1], locations.remove_staging
 def keep(staging):
     if not os.path.exists(dest):
         shutil.copytree(staging, dest)
     remove(staging)
 job.locations.remove_staging = keep
-from pipeline.cli import main
+from pipeline.cli.main import main
 sys.exit(main(["run", *sys.argv[2:]]))
 """
 
@@ -200,7 +201,7 @@ def main() -> int:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, TRIAGE_PSEUDONYM_KEY=KEY, HF_HUB_OFFLINE="1")
-    triage = [sys.executable, "-m", "pipeline.cli"]
+    triage = [sys.executable, "-m", "pipeline.cli.main"]
     replay = work / f"replay-{args.scale:g}"
     result: dict = {
         "scale": args.scale,

@@ -45,7 +45,7 @@ def _run_job(replay: Path, out: Path, runner: str) -> dict:
         [
             sys.executable,
             "-m",
-            "pipeline.cli",
+            "pipeline.cli.main",
             "run",
             "--input",
             str(replay),
@@ -88,9 +88,9 @@ def _baseline(replay: Path) -> dict:
     )
     from clustering.static import cached_static_dir
     from joins import attribute, join_reports
-    from pipeline.inputs import read_table_dir
-    from pipeline.options import RunOptions
-    from pipeline.validate import parse_feedback_line
+    from pipeline.run.inputs import read_table_dir
+    from pipeline.run.options import RunOptions
+    from pipeline.run.validate import parse_feedback_line
     from redaction import Pseudonymizer, Redactor
     from redaction.audit import audit_batch
 

@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRIAGE_QUIET", "1")
 
-from pipeline import schedule  # noqa: E402
-from pipeline.options import KeySource, RunOptions  # noqa: E402
 from pipeline.replay.generate import simulate  # noqa: E402
 from pipeline.replay.partition import partition_replay  # noqa: E402
+from pipeline.run import schedule  # noqa: E402
+from pipeline.run.options import KeySource, RunOptions  # noqa: E402
 
 BUGS = ("routing_1m", "tpu_corruption", "topk_sampler")
 COMPARED = ("reports", "clusters", "attributions", "suspects", "cluster_timeseries", "quarantine")

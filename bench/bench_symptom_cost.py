@@ -11,7 +11,7 @@ Usage (replays are synthetic; nothing here prints or writes report text):
       --label after --baseline-rev 80c2ccc
 
 The pipeline calls ``detect_symptoms`` once per report, on the redacted response excerpt
-(``pipeline/stages.py``); this benchmark calls it the same way on the replay's raw excerpts.
+(``pipeline/run/stages.py``); this benchmark calls it the same way on the replay's raw excerpts.
 With ``--baseline-rev`` the ``clustering/symptoms.py`` of that commit is loaded as a second
 module (it shares ``clustering.code`` and ``clustering.scripts`` with the working tree) and the
 two are timed in alternating rounds, so machine load hits both alike: on this 2-core machine,

@@ -12,7 +12,7 @@ For each (scenario, seed): `triage simulate`, one `triage run` over the whole re
 this process, the public demo key: synthetic data), scored with `joins.evaluate.found`
 (a finding naming an accepted cause with rank <= 3 and q <= 0.05, not one whose reports are
 mostly another bug's; attributions when the extract has no findings table), then the time
-to detection with `pipeline.evaluate.time_to_detection` (`--until onset + H`, stopping at
+to detection with `pipeline.cli.evaluate.time_to_detection` (`--until onset + H`, stopping at
 the first H a bug is found). Null scenario: the findings with q <= 0.01 and lift >= 2
 (every one is a false alarm). Nothing is tuned here: the thresholds are the issue's, the
 seeds are 1..N.
@@ -65,10 +65,10 @@ def evaluate_one(scenario: str, seed: int, scale: float, hours: list[int], work:
         names_cause,
         truth_causes,
     )
-    from pipeline import job
-    from pipeline.evaluate import time_to_detection
-    from pipeline.options import KeySource, RunOptions
+    from pipeline.cli.evaluate import time_to_detection
     from pipeline.replay.generate import simulate
+    from pipeline.run import job
+    from pipeline.run.options import KeySource, RunOptions
 
     t0, c0 = time.monotonic(), _cpu()
     replay = work / f"{scenario}-{seed}"

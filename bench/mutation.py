@@ -2,8 +2,8 @@
 
 The core: redaction's spans and placeholders (redaction/spans.py, entities.py), the keyed
 pseudonym (pseudonym.py) and the residual-data audit (audit.py); the publication rule
-(pipeline/attributed.py); the joins statistics (joins/stats.py) and attribution
-(joins/attribution.py); the accounting at publish (`publish` in pipeline/extract.py).
+(pipeline/run/attributed.py); the joins statistics (joins/stats.py) and attribution
+(joins/attribution.py); the accounting at publish (`publish` in pipeline/extract/publish.py).
 Configuration (files, fast tests) is ``[tool.mutmut]`` in pyproject.toml.
 
 The committed tree (``git archive HEAD``) is exported to a work folder and mutmut runs
@@ -41,8 +41,8 @@ PARTS: dict[str, list[str]] = {
     "redaction/spans.py + entities.py": ["redaction.spans.*", "redaction.entities.*"],
     "redaction/pseudonym.py": ["redaction.pseudonym.*"],
     "redaction/audit.py": ["redaction.audit.*"],
-    "pipeline/attributed.py": ["pipeline.attributed.*"],
-    "pipeline/extract.py: publish": ["pipeline.extract.x_publish__mutmut_*"],
+    "pipeline/run/attributed.py": ["pipeline.run.attributed.*"],
+    "pipeline/extract/publish.py: publish": ["pipeline.extract.publish.x_publish__mutmut_*"],
     "joins/stats.py": ["joins.stats.*"],
     "joins/attribution.py": ["joins.attribution.*"],
 }

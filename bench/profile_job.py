@@ -91,7 +91,7 @@ def main() -> int:
         raw = Path(tmp) / "samples.txt"
         cmd = [
             py_spy, "record", "--subprocesses", "--rate", str(args.rate), "--format", "raw",
-            "-o", str(raw), "--", sys.executable, "-m", "pipeline.cli", "run",
+            "-o", str(raw), "--", sys.executable, "-m", "pipeline.cli.main", "run",
             "--input", str(args.replay), "--output", str(Path(tmp) / "out"),
             "--runner", args.runner,
         ]  # fmt: skip

@@ -37,9 +37,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+from joins import schemas
 from joins.columns import encode, hours_of
 from joins.stats import benjamini_hochberg, binomial_upper_tail
-from pipeline import schemas
 
 # The contract's table, from the one schema module (pyarrow only, no Beam).
 ATTRIBUTION_SCHEMA = schemas.ATTRIBUTIONS

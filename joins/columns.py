@@ -24,7 +24,7 @@ def dimension_columns(schema: pa.Schema, skip: tuple[str, ...] = ("request_id",)
     """Every string column of a routing/traffic schema except the request id, in schema order.
 
     The contract makes every string column a dimension, including ones it does not name
-    (e.g. ``context_tier``, ``sampler_build``). Same rule as ``pipeline.schemas``.
+    (e.g. ``context_tier``, ``sampler_build``). Same rule as ``joins.schemas``.
     """
     return [f.name for f in schema if f.name not in skip and is_string_type(f.type)]
 

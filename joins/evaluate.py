@@ -364,7 +364,7 @@ def load_replay(replay_dir: str | Path) -> dict[str, pa.Table]:
     traffic = ds.dataset(root / "traffic", format="parquet").to_table()
     deploy_files = sorted((root / "deploys").glob("*.jsonl"))
     if deploy_files:
-        from pipeline.schemas import DEPLOYS  # pyarrow only; used to parse types
+        from joins.schemas import DEPLOYS  # pyarrow only; used to parse types
 
         deploys = pa.concat_tables(
             [

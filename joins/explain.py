@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from joins import schemas
 from joins.findings import (
     SEP,
     Finding,
@@ -52,7 +53,6 @@ from joins.findings import (
     unique_inverse,
 )
 from joins.stats import benjamini_hochberg, binomial_upper_tail
-from pipeline import schemas
 
 SMOOTHING = 0.5  # add-half smoothing of report-share baselines (as joins.attribution)
 

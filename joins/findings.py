@@ -375,9 +375,9 @@ def describe_series(
     Returns:
         FINDING_TIMESERIES rows: finding_id, hour, reports, requests, rate_per_million.
     """
+    from joins import schemas
     from joins.columns import hour_timestamps
     from joins.onset import onset_and_end
-    from pipeline import schemas
 
     cols: dict[str, list] = {"finding_id": [], "hour": [], "reports": [], "requests": []}
     all_t = TrafficIndex(traffic, data, ()) if traffic is not None else None
@@ -431,10 +431,10 @@ def describe_series(
 
 
 def findings_table(findings: Sequence[Finding]) -> pa.Table:
-    """FINDINGS rows (see `pipeline.schemas.FINDINGS`), cluster findings first by cluster and
+    """FINDINGS rows (see `joins.schemas.FINDINGS`), cluster findings first by cluster and
     rank, then run-wide findings by rank."""
+    from joins import schemas
     from joins.columns import HOUR_US
-    from pipeline import schemas
 
     def ts(h):
         return None if h is None else int(h) * HOUR_US

@@ -10,10 +10,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from joins import schemas
 from joins.attribution import SEP
 from joins.columns import HOUR_US, hours_of
 from joins.onset import onset_and_end
-from pipeline import schemas
 
 # The contract's table, from the one schema module (pyarrow only, no Beam).
 SUSPECTS_SCHEMA = schemas.SUSPECTS

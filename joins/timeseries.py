@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from joins import schemas
 from joins.columns import encode, hour_timestamps, hours_of
-from pipeline import schemas
 
 # The contract's table, from the one schema module (pyarrow only, no Beam).
 TIMESERIES_SCHEMA = schemas.CLUSTER_TIMESERIES

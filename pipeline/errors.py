@@ -1,5 +1,5 @@
-"""The CLI's fatal error type, in its own module so `python -m pipeline.cli` and imports of
-`pipeline.cli` agree on one class."""
+"""The CLI's fatal error type, in its own module so `python -m pipeline.cli.main` and imports of
+`pipeline.cli.main` agree on one class."""
 
 
 class CliError(Exception):

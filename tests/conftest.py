@@ -39,7 +39,7 @@ def run_triage(input_dir: Path, out: Path, *extra: str, key: str | None = TEST_K
         [
             sys.executable,
             "-m",
-            "pipeline.cli",
+            "pipeline.cli.main",
             "run",
             "--input",
             str(input_dir),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.cli import build_parser
+from pipeline.cli.main import build_parser
 
 
 def _help(capsys, *argv: str) -> str:

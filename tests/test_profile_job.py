@@ -16,21 +16,21 @@ def _module():
 
 
 def test_samples_go_to_the_innermost_named_stage_per_process_kind(tmp_path):
-    launcher = 'process 1:"python -m pipeline.cli run"'
+    launcher = 'process 1:"python -m pipeline.cli.main run"'
     worker = f'{launcher};process 2:"python -m apache_beam.runners.worker.sdk_worker_main"'
     raw = tmp_path / "samples.txt"
     raw.write_text(
         "\n".join(
             [
-                f"{worker};_RedactBatch.process (pipeline/stages.py:47);"
+                f"{worker};_RedactBatch.process (pipeline/run/stages.py:47);"
                 "Redactor.redact_batch (redaction/redactor.py:154) 30",
-                f"{worker};_RedactBatch.process (pipeline/stages.py:47);"
+                f"{worker};_RedactBatch.process (pipeline/run/stages.py:47);"
                 "audit_texts (redaction/audit.py:175) 10",
-                f"{worker};_RedactBatch.process (pipeline/stages.py:47);"
+                f"{worker};_RedactBatch.process (pipeline/run/stages.py:47);"
                 "Redactor.redact_batch (redaction/redactor.py:154);"
                 "Language.pipe (spacy/language.py:1536);_pipe (spacy/util.py:1763) 20",
                 f"{worker};DataInputOperation.process_encoded (bundle_processor.py:263) 5",
-                f"{launcher};publish (pipeline/extract.py:200) 4",
+                f"{launcher};publish (pipeline/extract/publish.py:200) 4",
                 f"{launcher};something_else (x.py:1) 2",
             ]
         )

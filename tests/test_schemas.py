@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import schemas
+from joins import schemas
 from tests.conftest import SHARED
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipeline.validate import parse_feedback_line
+from pipeline.run.validate import parse_feedback_line
 
 GOOD = {
     "report_id": "r1",

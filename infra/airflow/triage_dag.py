@@ -23,7 +23,7 @@ through Airflow (no Variable, no XCom, no rendered template) and never lies in t
 Dataflow workers have no environment of their own: the launcher pod's ``TRIAGE_KEY_SECRET``
 (the Variable ``triage_key_secret``: the *name* of a pinned Secret Manager version) travels
 inside the pipeline, and each worker reads the key with its service account
-(``pipeline.options.KeySource``). A worker without the key stops with one line.
+(``pipeline.run.options.KeySource``). A worker without the key stops with one line.
 Exit status 75 means another run holds the output directory: the task fails and retries later.
 """
 
@@ -77,7 +77,7 @@ MOUNT = k8s.V1VolumeMount(name="extracts", mount_path=OUTPUT)
 
 # The *name* of the key's Secret Manager version (projects/P/secrets/S/versions/N, a pinned
 # version: a rotation mid-run must not mix keys), never the key. The launcher carries it to
-# the Dataflow workers (pipeline.options.KeySource.secret); the workers' service account
+# the Dataflow workers (pipeline.run.options.KeySource.secret); the workers' service account
 # needs roles/secretmanager.secretAccessor on it.
 KEY_SECRET_NAME = {"TRIAGE_KEY_SECRET": "{{ var.value.triage_key_secret }}"}
 

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import schemas
+from joins import schemas
 from pipeline.replay import world as w
 from pipeline.replay.phrases import LANG_SHARE
 from pipeline.replay.texts import report_text

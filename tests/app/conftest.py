@@ -116,7 +116,7 @@ _FINDINGS_BASE = pa.schema(
 def _findings_table() -> pa.Table:
     """`CRAFTED_FINDINGS` in the pipeline's ``findings`` schema when it has one (extra
     columns filled plainly), else in the contract's column list."""
-    from pipeline import schemas
+    from joins import schemas
     from tests.extract import crafted
 
     rows = []
@@ -136,7 +136,7 @@ def _findings_table() -> pa.Table:
 
 
 def _series_table() -> pa.Table | None:
-    from pipeline import schemas
+    from joins import schemas
     from tests.extract import crafted
 
     schema = getattr(schemas, "FINDING_TIMESERIES", None)
@@ -163,7 +163,7 @@ def write_findings_extract(out: Path, *, with_findings: bool = True) -> Path:
     ``finding_timeseries`` per `CRAFTED_SERIES` where the pipeline has that table).
     Without, the extract looks like one written before findings existed. Returns the DuckDB
     path."""
-    from pipeline.extract import SORT_KEYS, write_extract
+    from pipeline.extract.publish import SORT_KEYS, write_extract
     from tests.extract import crafted
 
     tables = crafted.tables()

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import app
 from app import queries
-from pipeline.schemas import CONTRACT_VERSION
+from joins.schemas import CONTRACT_VERSION
 from tests.app.conftest import copy_extract
 
 ENTRY = str(Path(app.__file__).resolve().parent / "main.py")

@@ -131,7 +131,7 @@ def server(served_db):
         [
             sys.executable,
             "-m",
-            "pipeline.cli",
+            "pipeline.cli.main",
             "dashboard",
             "--extract",
             str(served_db),

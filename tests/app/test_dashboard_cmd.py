@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.cli import build_parser
-from pipeline.dashboard_cmd import APP_ENTRY, streamlit_command
+from pipeline.cli.dashboard import APP_ENTRY, streamlit_command
+from pipeline.cli.main import build_parser
 
 
 def test_dashboard_subcommand_defaults():
     args = build_parser().parse_args(["dashboard", "--extract", "out/triage.duckdb"])
     assert (args.host, args.port, args.extract) == ("127.0.0.1", 8501, "out/triage.duckdb")
-    assert args.func.__module__ == "pipeline.dashboard_cmd"
+    assert args.func.__module__ == "pipeline.cli.dashboard"
 
 
 def test_streamlit_command_line():

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from app import queries
-from pipeline.schemas import CONTRACT_VERSION
+from joins.schemas import CONTRACT_VERSION
 from tests.app.conftest import copy_extract
 
 

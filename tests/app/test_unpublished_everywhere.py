@@ -19,7 +19,7 @@ import pyarrow as pa
 import pytest
 
 from app import queries
-from pipeline.extract import write_extract
+from pipeline.extract.publish import write_extract
 from tests.extract import crafted
 
 HIDDEN, TWIN = "c1", "c3"

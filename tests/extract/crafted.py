@@ -1,4 +1,7 @@
-"""A tiny hand-made extract written by the real `pipeline.extract.write_extract` (fast tests)."""
+"""A tiny hand-made extract written by the real `pipeline.extract.publish.write_extract`.
+
+Fast tests use it instead of a pipeline run.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import schemas
-from pipeline.extract import write_extract
+from joins import schemas
+from pipeline.extract.publish import write_extract
 
 DIMS = ["model", "platform", "hardware", "server_pool", "deploy_id", "region", "sampler_build"]
 T0 = datetime(2025, 8, 25, 10, tzinfo=UTC)

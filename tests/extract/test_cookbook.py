@@ -238,7 +238,7 @@ def test_cookbook_queries_run_through_triage_query(triage_extract, tmp_path):
     """The documented way: every cookbook query is accepted by `triage query` as read-only."""
     import shutil
 
-    from pipeline.query_cmd import open_extract, run_query
+    from pipeline.cli.query import open_extract, run_query
 
     # A copy: DuckDB refuses a second in-process connection with other settings to one file.
     db = tmp_path / "triage.duckdb"

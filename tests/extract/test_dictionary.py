@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import dictionary, schemas, views
+from joins import schemas
+from pipeline.extract import dictionary, views
 from tests.extract import crafted
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "extract.md"
@@ -42,7 +43,7 @@ def test_view_docs_match_the_columns_the_views_return():
 
 
 def test_the_document_is_the_generator_output():
-    # Regenerate with: python -m pipeline.dictionary > docs/extract.md
+    # Regenerate with: python -m pipeline.extract.dictionary > docs/extract.md
     assert DOC.read_text() == dictionary.render()
 
 

@@ -11,8 +11,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import cli
-from pipeline.query_cmd import QueryError, query
+from pipeline.cli import main as cli
+from pipeline.cli.query import QueryError, query
 from tests.extract import crafted
 
 

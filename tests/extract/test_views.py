@@ -6,7 +6,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pipeline import schemas, views
+from joins import schemas
+from pipeline.extract import views
 from tests.extract import crafted
 
 

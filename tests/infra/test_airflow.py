@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import build_parser
+from pipeline.cli.main import build_parser
 from tests.infra.conftest import INFRA, K8S_VERSIONS, ROOT, tool
 
 VARIABLES = {

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from pipeline.cli import build_parser
+from pipeline.cli.main import build_parser
 from tests.infra.conftest import INFRA
 
 RUNNER_FILES = sorted((INFRA / "runners").glob("*.args"))

@@ -1,6 +1,6 @@
 """The image builds the distilled static embedding table (infra/Dockerfile): the Dockerfile's
 own RUN command, run here with the image's TRIAGE_MODEL_CACHE pointed at a fresh folder,
-leaves a table that a worker (`pipeline.stages`, via `cached_static_dir()`) then finds and
+leaves a table that a worker (`pipeline.run.stages`, via `cached_static_dir()`) then finds and
 reads without distilling or writing anything."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ grpc = pytest.importorskip("grpc")
 
 from apache_beam.internal import pickler  # noqa: E402
 
-from pipeline.options import KEY_SECRET_ENV_VAR, KeySource, read_secret  # noqa: E402
+from pipeline.run.options import KEY_SECRET_ENV_VAR, KeySource, read_secret  # noqa: E402
 from redaction import KEY_ENV_VAR, MissingPseudonymKeyError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +135,7 @@ import sys
 import apache_beam as beam
 import pyarrow as pa, pyarrow.parquet as pq
 from apache_beam.internal import pickler
-from pipeline.inputs import _KeyRoutingFile
+from pipeline.run.inputs import _KeyRoutingFile
 
 key = pickler.loads(bytes.fromhex(sys.argv[1]))
 path = sys.argv[2]

@@ -3,7 +3,7 @@ import pyarrow as pa
 import pytest
 
 from joins import attribute, sticky_concentration
-from pipeline.schemas import ATTRIBUTIONS
+from joins.schemas import ATTRIBUTIONS
 
 H = 72
 POOLS = ["busy", "mid", "small"]

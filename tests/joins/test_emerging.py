@@ -5,7 +5,7 @@ import pytest
 
 from joins.emerging import EmergingFindings
 from joins.findings import ReportData, best_rise, findings_table
-from pipeline.schemas import FINDINGS
+from joins.schemas import FINDINGS
 
 from .world import World
 

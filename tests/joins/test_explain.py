@@ -7,7 +7,7 @@ import pytest
 from joins import attribute
 from joins.explain import ExplainingAway
 from joins.findings import ReportData, describe_series, findings_table
-from pipeline.schemas import ATTRIBUTIONS, FINDING_TIMESERIES, FINDINGS
+from joins.schemas import ATTRIBUTIONS, FINDING_TIMESERIES, FINDINGS
 
 from .world import World
 

@@ -5,7 +5,7 @@ import pyarrow as pa
 
 from joins import cluster_timeseries, onset_and_end, suspect_deploys
 from joins.columns import hour_timestamps
-from pipeline.schemas import DEPLOYS, SUSPECTS
+from joins.schemas import DEPLOYS, SUSPECTS
 
 T0 = dt.datetime(2025, 8, 1, tzinfo=dt.UTC)
 

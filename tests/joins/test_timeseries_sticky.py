@@ -2,7 +2,7 @@ import pyarrow as pa
 import pytest
 
 from joins import cluster_timeseries, sticky_concentration
-from pipeline.schemas import CLUSTER_TIMESERIES
+from joins.schemas import CLUSTER_TIMESERIES
 
 
 def test_timeseries_fills_hours_and_rates(builder, make_traffic):

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from pipeline import schemas
-from pipeline.attributed import traffic_hourly
+from joins import schemas
+from pipeline.run.attributed import traffic_hourly
 
 
 def test_traffic_hourly_sums_every_other_dimension():

@@ -17,10 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import locations, schemas
-from pipeline.cli import build_parser
-from pipeline.extract import DB_NAME, TriageError, publish
-from pipeline.options import RunOptions, audit_budget_share
+from joins import schemas
+from pipeline.cli.main import build_parser
+from pipeline.extract.publish import DB_NAME, TriageError, publish
+from pipeline.run import locations
+from pipeline.run.options import RunOptions, audit_budget_share
 from tests.extract import crafted
 
 STARTED = datetime(2025, 8, 28, 6, tzinfo=UTC)
@@ -80,7 +81,7 @@ def test_findings_within_the_budget_publish_masked_and_counted(tmp_path):
         "EMAIL_ADDRESS": 1,
     }
     assert summary.audit == record
-    from pipeline import summary as summary_text
+    from pipeline.extract import summary as summary_text
 
     assert (
         "audit: masked 4 values the redactor left (EMAIL_ADDRESS 1, PERSON 1, PHONE_NUMBER 2) "
@@ -162,7 +163,7 @@ def _without(entities: set[str]):
 
 def _run_job(monkeypatch, replay, out, redactor_cls, budget: float):
     import redaction
-    from pipeline import job
+    from pipeline.run import job
 
     monkeypatch.setattr(redaction, "Redactor", redactor_cls)  # read by the DoFn's setup
     monkeypatch.setenv("TRIAGE_PSEUDONYM_KEY", "audit-policy-test-key-0123456789")

@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pytest
 
-from joins import sticky_concentration
-from pipeline import schemas
-from pipeline.attributed import build_tables
+from joins import schemas, sticky_concentration
+from pipeline.run.attributed import build_tables
 from tests.pipeline.test_publication_boundary import DIMS, T0, _deploys, _info, _record, _traffic
 
 # Symptoms of the 20 "at_k" reports: a 10, b 6, c 4 and d 4 (exactly 20% each, c first), e 1:

@@ -8,8 +8,8 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clustered import dedup_key, gather, keep_first_per_report, take_columns
-from pipeline.spill import write_records
+from pipeline.run.clustered import dedup_key, gather, keep_first_per_report, take_columns
+from pipeline.run.spill import write_records
 
 
 def _reference(records: list[dict]) -> list[dict]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pipeline.epoch import HOUR_US, floor_hour_us, from_us, to_us
+from pipeline.run.epoch import HOUR_US, floor_hour_us, from_us, to_us
 
 
 def test_round_trip_keeps_the_instant_across_offsets():

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.evaluate import leaked_values
+from pipeline.cli.evaluate import leaked_values
 
 ALPHABET = "ab\n x"  # few letters: values recur, overlap and span text boundaries
 

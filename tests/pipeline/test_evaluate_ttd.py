@@ -14,9 +14,9 @@ import pyarrow as pa
 import pytest
 
 from joins.evaluate import confident_rows, found, names_cause
-from pipeline.evaluate import parse_hours, render_ttd, time_to_detection
-from pipeline.extract import TriageError
-from pipeline.options import RunOptions
+from pipeline.cli.evaluate import parse_hours, render_ttd, time_to_detection
+from pipeline.extract.publish import TriageError
+from pipeline.run.options import RunOptions
 
 ONSET_A = "2025-10-10T06:00:00.000Z"
 ONSET_B = "2025-10-11T06:00:00.000Z"  # B's onset + 24 h == A's onset + 48 h: one shared run
@@ -172,7 +172,7 @@ def test_cli_errors_are_one_clear_line(tmp_path):
 
     def cli(*args):
         return subprocess.run(
-            [sys.executable, "-m", "pipeline.cli", "evaluate", *args],
+            [sys.executable, "-m", "pipeline.cli.main", "evaluate", *args],
             capture_output=True,
             text=True,
             timeout=120,
@@ -199,7 +199,7 @@ def test_cli_replays_a_tiny_scenario(tmp_path):
     import os
 
     p = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "evaluate", "--truth", str(replay / "truth"),
+        [sys.executable, "-m", "pipeline.cli.main", "evaluate", "--truth", str(replay / "truth"),
          "--input", str(replay), "--until-hours", "24,48", "--json", str(tmp_path / "r.json")],
         capture_output=True, text=True, timeout=600, env={**os.environ, **env},
     )  # fmt: skip

@@ -11,7 +11,7 @@ from tests.extract import crafted
 
 
 def test_reader_of_the_old_extract_keeps_working_across_a_swap(tmp_path):
-    from pipeline.extract import write_extract
+    from pipeline.extract.publish import write_extract
 
     out = tmp_path / "out"
     write_extract(out, crafted.tables(), "run-old")

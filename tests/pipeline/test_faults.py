@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipeline import schemas
+from joins import schemas
 from tests.conftest import TEST_KEY
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def _run(input_dir: Path, out: Path, *extra: str, env_extra: dict | None = None)
     env["TRIAGE_PSEUDONYM_KEY"] = TEST_KEY
     env.update(env_extra or {})
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", "--input", str(input_dir),
+        [sys.executable, "-m", "pipeline.cli.main", "run", "--input", str(input_dir),
          "--output", str(out), *extra],
         capture_output=True, text=True, env=env, cwd=REPO, timeout=900,
     )  # fmt: skip
@@ -118,8 +118,9 @@ def test_a_failure_while_publishing_a_run_is_one_line_and_the_rerun_succeeds(
 ):
     """In-process `job.run` (local runner) whose Parquet link swap fails: TriageError with
     one line, the previous extract as it was; then the same run publishes."""
-    from pipeline import extract, job
-    from pipeline.options import RunOptions
+    from pipeline.extract import publish as extract
+    from pipeline.run import job
+    from pipeline.run.options import RunOptions
 
     monkeypatch.setenv("TRIAGE_PSEUDONYM_KEY", TEST_KEY)
     monkeypatch.setenv("TRIAGE_QUIET", "1")
@@ -156,7 +157,8 @@ def _tables() -> dict:
 
 @pytest.mark.parametrize("where", ["writing", "views", "link swap"])
 def test_a_failure_while_publishing_leaves_the_previous_extract(tmp_path, monkeypatch, where):
-    from pipeline import extract, views
+    from pipeline.extract import publish as extract
+    from pipeline.extract import views
 
     out = tmp_path / "out"
     extract.write_extract(out, _tables(), "run-old")
@@ -183,7 +185,7 @@ def test_a_failure_while_publishing_leaves_the_previous_extract(tmp_path, monkey
 
 
 def test_a_failed_first_publish_leaves_no_half_extract(tmp_path, monkeypatch):
-    from pipeline import extract
+    from pipeline.extract import publish as extract
 
     def broken(*args, **kwargs):
         raise OSError("injected")
@@ -236,8 +238,8 @@ def test_a_retried_bundle_adds_no_duplicate_report(tmp_path):
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
 
-    from pipeline.spill import write_records
-    from pipeline.stages import ClusterReports, CountUniqueReports
+    from pipeline.run.spill import write_records
+    from pipeline.run.stages import ClusterReports, CountUniqueReports
 
     rng = np.random.default_rng(0)
     records = [_embedded(i, rng) for i in range(60)]

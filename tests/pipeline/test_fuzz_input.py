@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.validate import InputLimits, parse_feedback_line, safe_cut
+from pipeline.run.validate import InputLimits, parse_feedback_line, safe_cut
 
 # Small limits so that the fuzzer reaches them with small examples.
 LIMITS = InputLimits(max_line_bytes=3000, max_text_chars=80, max_field_chars=24, max_tags=3)
@@ -195,7 +195,7 @@ LINES = st.one_of(
 
 def _read(tmp_path: Path, lines: list[bytes]) -> dict:
     """Run the real reader stage (the DoFn `ReadFeedback` uses) over ``lines`` as one file."""
-    from pipeline.inputs import OUT_OF_WINDOW, QUARANTINE, REPORTS, _ParseFeedbackFile
+    from pipeline.run.inputs import OUT_OF_WINDOW, QUARANTINE, REPORTS, _ParseFeedbackFile
 
     folder = tmp_path / "feedback"
     folder.mkdir(exist_ok=True)
@@ -215,7 +215,7 @@ def _read(tmp_path: Path, lines: list[bytes]) -> dict:
 def _check_reader(lines: list[bytes], got: dict) -> None:
     from apache_beam.coders import coders
 
-    from pipeline.inputs import OUT_OF_WINDOW, QUARANTINE, REPORTS
+    from pipeline.run.inputs import OUT_OF_WINDOW, QUARANTINE, REPORTS
 
     blank = sum(1 for ln in lines if not ln.replace(b"\n", b" ").strip(b" \t\r"))
     # Accounting: every non-blank line is one report, one quarantine row or one out-of-window.
@@ -262,8 +262,8 @@ def test_reader_accounts_for_every_mutated_replay_line(tmp_path, replay_lines, d
 @pytest.fixture(scope="module")
 def stages(monkeypatch_module):
     """The real per-record stages, set up once (Presidio + spaCy, the static embedding)."""
-    from pipeline.options import KeySource
-    from pipeline.stages import _EmbedBatch, _RedactBatch
+    from pipeline.run.options import KeySource
+    from pipeline.run.stages import _EmbedBatch, _RedactBatch
 
     monkeypatch_module.setenv("TRIAGE_PSEUDONYM_KEY", "fuzz-test-key-0123456789")
     redact = _RedactBatch(KeySource())
@@ -282,9 +282,9 @@ def monkeypatch_module():
 
 def _through_stages(stages, records: list[dict], tmp_path: Path) -> list[dict]:
     """Redact -> symptoms -> embed -> spill file -> dedupe, as the job runs them."""
-    from pipeline.clustered import keep_first_per_report
-    from pipeline.spill import read_records, write_records
-    from pipeline.stages import REPORTS, _with_symptoms
+    from pipeline.run.clustered import keep_first_per_report
+    from pipeline.run.spill import read_records, write_records
+    from pipeline.run.stages import REPORTS, _with_symptoms
 
     redact, embed = stages
     redacted = [v for tag, v in redact.process(records) if tag == REPORTS]
@@ -300,7 +300,7 @@ def test_every_valid_record_survives_every_per_record_stage(tmp_path, stages, re
     import duckdb
     from apache_beam.coders import coders
 
-    from pipeline.attributed import _records_table
+    from pipeline.run.attributed import _records_table
 
     rng = random.Random(data.draw(st.integers(0, 2**32), label="seed"))
     records = []

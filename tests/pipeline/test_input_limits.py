@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.validate import InputLimits, parse_feedback_line, safe_cut
+from pipeline.run.validate import InputLimits, parse_feedback_line, safe_cut
 from tests.pipeline import hostile
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ NOW = datetime(2025, 9, 30, tzinfo=UTC)
 # the tracemalloc peak (bytes) and what each line became. argv: path, max_line_bytes.
 MEASURE = """
 import json, sys, tracemalloc
-from pipeline.validate import InputLimits, iter_feedback_lines
+from pipeline.run.validate import InputLimits, iter_feedback_lines
 limits = InputLimits(max_line_bytes=int(sys.argv[2]))
 tracemalloc.start()
 with open(sys.argv[1], "rb") as fh:
@@ -129,7 +129,7 @@ def test_implausible_timestamps_are_quarantined(ts, reason):
 
 
 def test_every_hostile_line_ends_as_expected(tmp_path):
-    from pipeline.validate import iter_feedback_lines
+    from pipeline.run.validate import iter_feedback_lines
 
     (tmp_path / "feedback").mkdir()
     expected = hostile.write_input(tmp_path, big_line_bytes=5 * 1024 * 1024)

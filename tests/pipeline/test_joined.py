@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipeline.joined import join_batch, keyed_routing_schema
+from pipeline.run.joined import join_batch, keyed_routing_schema
 
 DIMS = ["server_pool", "region"]
 

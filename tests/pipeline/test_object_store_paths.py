@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.extract import TriageError, check_inputs
-from pipeline.options import RunOptions
+from pipeline.extract.publish import TriageError, check_inputs
+from pipeline.run.options import RunOptions
 from tests.conftest import TEST_KEY
 from tests.pipeline import object_store
 
@@ -22,7 +22,7 @@ TABLES = ("reports", "clusters", "attributions", "suspects", "cluster_timeseries
 def _run_with_store(*args: str) -> subprocess.CompletedProcess:
     """`triage run` in a clean subprocess that has the teststore:// filesystem registered."""
     code = (
-        "import sys, tests.pipeline.object_store; from pipeline.cli import main; "
+        "import sys, tests.pipeline.object_store; from pipeline.cli.main import main; "
         "sys.exit(main(sys.argv[1:]))"
     )
     env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "TRIAGE_QUIET": "1",

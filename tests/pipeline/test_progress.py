@@ -1,6 +1,6 @@
 import time
 
-from pipeline.progress import Progress
+from pipeline.run.progress import Progress
 
 
 def test_final_line_measures_to_the_last_item_not_to_teardown(capsys, monkeypatch):

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pytest
 
-from pipeline import schemas
-from pipeline.attributed import UNPUBLISHED_LABEL, build_tables
-from pipeline.epoch import HOUR_US, to_us
+from joins import schemas
+from pipeline.run.attributed import UNPUBLISHED_LABEL, build_tables
+from pipeline.run.epoch import HOUR_US, to_us
 
 # Function-scoped fixtures on purpose: mutmut links a module-scoped fixture's work to the
 # first test only, so the other tests would not run against mutants (bench/mutation.py).

@@ -19,9 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import locations, schemas
-from pipeline.extract import DB_NAME, TriageError, project_version, publish
-from pipeline.options import RunOptions
+from joins import schemas
+from pipeline.extract.publish import DB_NAME, TriageError, project_version, publish
+from pipeline.run import locations
+from pipeline.run.options import RunOptions
 from tests.conftest import SHARED
 from tests.extract import crafted
 

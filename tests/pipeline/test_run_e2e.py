@@ -166,7 +166,7 @@ def test_evaluate_command_scores_each_bug_on_its_clusters(extract, small_replay)
 
     out, _ = extract
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "evaluate", "--truth",
+        [sys.executable, "-m", "pipeline.cli.main", "evaluate", "--truth",
          str(small_replay / "truth"), "--extract", str(out / "triage.duckdb")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip

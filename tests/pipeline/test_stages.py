@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.clustered import keep_first_per_report
-from pipeline.inputs import OUT_OF_WINDOW, QUARANTINE, REPORTS, ReadFeedback, ReadRouting
-from pipeline.options import KeySource
-from pipeline.stages import CountUniqueReports, JoinRouting
+from pipeline.run.clustered import keep_first_per_report
+from pipeline.run.inputs import OUT_OF_WINDOW, QUARANTINE, REPORTS, ReadFeedback, ReadRouting
+from pipeline.run.options import KeySource
+from pipeline.run.stages import CountUniqueReports, JoinRouting
 
 T0 = datetime(2025, 8, 31, 17, 5, tzinfo=UTC)
 
@@ -192,7 +192,7 @@ def _embedded(rid: str, **extra) -> dict:
 
 
 def test_spill_files_give_back_the_records_they_were_given(tmp_path):
-    from pipeline.spill import SPILL_DIR, read_records, write_records
+    from pipeline.run.spill import SPILL_DIR, read_records, write_records
 
     records = [_embedded("a"), _embedded("b", tags=["x", "y"], response_redacted="def f(:")]
     path = write_records(str(tmp_path), records)
@@ -204,7 +204,7 @@ def test_spill_files_give_back_the_records_they_were_given(tmp_path):
 def test_cluster_reports_gathers_every_bundle_through_spill_files(tmp_path, monkeypatch):
     import numpy as np
 
-    from pipeline import stages
+    from pipeline.run import stages
 
     seen: dict = {}
 
@@ -213,7 +213,7 @@ def test_cluster_reports_gathers_every_bundle_through_spill_files(tmp_path, monk
         seen["emb"] = emb[:, 0].tolist()
         return {"reports": table, "cluster_info": {}}
 
-    monkeypatch.setattr("pipeline.clustered.cluster_table", fake_cluster_table)
+    monkeypatch.setattr("pipeline.run.clustered.cluster_table", fake_cluster_table)
 
     def rec(i: int) -> dict:  # each record's embedding holds its number: rows must line up
         return _embedded(f"r{i:03d}", embedding=np.full(4, i, np.float32).tobytes())
@@ -236,8 +236,8 @@ def test_spill_bundle_writes_a_file_per_max_records(tmp_path):
     """A bundle larger than ``max_records`` is written as it comes, one file per
     ``max_records`` records: a worker never holds more (a multiprocess worker's bundle is
     its whole share of the input)."""
-    from pipeline import stages
-    from pipeline.spill import read_records
+    from pipeline.run import stages
+    from pipeline.run.spill import read_records
 
     spill = stages._SpillBundle(str(tmp_path), max_records=100)
     spill.start_bundle()
@@ -253,7 +253,7 @@ def test_spill_bundle_writes_a_file_per_max_records(tmp_path):
 
 
 def test_cluster_reports_on_no_records_gives_one_empty_value(tmp_path):
-    from pipeline import stages
+    from pipeline.run import stages
 
     with _runner_pipeline() as p:
         out = (

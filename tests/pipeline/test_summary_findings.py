@@ -5,8 +5,9 @@ import datetime as dt
 import duckdb
 import pyarrow as pa
 
-from pipeline import schemas, summary, views
-from pipeline.extract import RunSummary
+from joins import schemas
+from pipeline.extract import summary, views
+from pipeline.extract.publish import RunSummary
 
 
 def test_summary_prints_findings(tmp_path):

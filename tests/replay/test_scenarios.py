@@ -11,10 +11,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import schemas
+from joins import schemas
 from pipeline.replay.generate import simulate
 from pipeline.replay.scenarios import SCENARIOS, build_scenario, kernel_sites
-from pipeline.validate import parse_feedback_line
+from pipeline.run.validate import parse_feedback_line
 
 NEW = ("kernel", "custom-column", "sampler", "null")
 SEED = 4

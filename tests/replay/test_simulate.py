@@ -11,10 +11,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import schemas
+from joins import schemas
 from pipeline.replay import world
 from pipeline.replay.generate import simulate
-from pipeline.validate import parse_feedback_line
+from pipeline.run.validate import parse_feedback_line
 
 
 def _lines(replay: Path):

@@ -20,9 +20,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import schedule
-from pipeline.options import KeySource, RunOptions
 from pipeline.replay.partition import partition_replay
+from pipeline.run import schedule
+from pipeline.run.options import KeySource, RunOptions
 from tests.conftest import SHARED, TEST_KEY
 
 pytestmark = pytest.mark.slow
@@ -103,7 +103,7 @@ def _centroid_drift(a: list[dict], b: list[dict]) -> float:
 def _cli(inp: Path, out: Path) -> subprocess.Popen:
     env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "TRIAGE_QUIET": "1"}
     env["TRIAGE_PSEUDONYM_KEY"] = TEST_KEY
-    cmd = [sys.executable, "-m", "pipeline.cli", "schedule", "--input", str(inp)]
+    cmd = [sys.executable, "-m", "pipeline.cli.main", "schedule", "--input", str(inp)]
     cmd += ["--output", str(out), "--date", D1.isoformat(), "--window", str(WINDOW)]
     cmd += ["--min-users", "1"]
     return subprocess.Popen(
@@ -229,8 +229,8 @@ def test_backfill_day_by_day_equals_one_job_report_by_report(week):
 
 
 def _bad_lines(inp: Path, since, until) -> set:
-    from pipeline.inputs import list_files, prune_partitions
-    from pipeline.validate import parse_feedback_line
+    from pipeline.run.inputs import list_files, prune_partitions
+    from pipeline.run.validate import parse_feedback_line
 
     root = str(inp).rstrip("/") + "/"
     found = set()

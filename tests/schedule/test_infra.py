@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.cli import build_parser
+from pipeline.cli.main import build_parser
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 KEY_ENV = "TRIAGE_PSEUDONYM_KEY"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract import TriageError
-from pipeline.lock import EX_TEMPFAIL, HOLDER_SUFFIX, LOCK_NAME, RunLock, RunLocked
+from pipeline.extract.lock import EX_TEMPFAIL, HOLDER_SUFFIX, LOCK_NAME, RunLock, RunLocked
+from pipeline.extract.publish import TriageError
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLD = (
-    "import sys, time; from pathlib import Path; from pipeline.lock import RunLock; "
+    "import sys, time; from pathlib import Path; from pipeline.extract.lock import RunLock; "
     "lock = RunLock(Path(sys.argv[1])).acquire(); print('held', flush=True); time.sleep(120)"
 )
 
@@ -68,8 +68,8 @@ def test_a_lock_held_by_another_process_names_it_and_is_freed_when_it_dies(tmp_p
 
 
 def test_job_run_refuses_a_locked_output_before_any_work(tmp_path, small_replay, monkeypatch):
-    from pipeline import job
-    from pipeline.options import KeySource, RunOptions
+    from pipeline.run import job
+    from pipeline.run.options import KeySource, RunOptions
 
     monkeypatch.setenv("TRIAGE_PSEUDONYM_KEY", "lock-test-key-0123456789abcdef")
     out = tmp_path / "out"
@@ -88,7 +88,7 @@ def test_schedule_cli_exits_75_with_one_line_when_the_output_is_locked(tmp_path,
     try:
         env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "TRIAGE_PSEUDONYM_KEY": "k" * 32}
         res = subprocess.run(
-            [sys.executable, "-m", "pipeline.cli", "schedule", "--input", str(small_replay)]
+            [sys.executable, "-m", "pipeline.cli.main", "schedule", "--input", str(small_replay)]
             + ["--output", str(out), "--date", "2025-08-27"],
             cwd=ROOT,
             env=env,

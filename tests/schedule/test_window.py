@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import schedule
-from pipeline.extract import RunSummary, TriageError
-from pipeline.lock import RunLock, RunLocked
-from pipeline.options import RunOptions
+from pipeline.extract.lock import RunLock, RunLocked
+from pipeline.extract.publish import RunSummary, TriageError
+from pipeline.run import schedule
+from pipeline.run.options import RunOptions
 
 D = date(2025, 8, 27)
 

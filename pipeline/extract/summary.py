@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.extract import RunSummary
+from pipeline.extract.publish import RunSummary
 
 
 def _fmt(v, spec: str = "") -> str:

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-APP_ENTRY = Path(__file__).resolve().parents[1] / "app" / "main.py"
+APP_ENTRY = Path(__file__).resolve().parents[2] / "app" / "main.py"
 
 
 def streamlit_command(extract: Path, host: str = "127.0.0.1", port: int = 8501) -> list[str]:

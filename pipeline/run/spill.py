@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline import locations
+from pipeline.run import locations
 
 SPILL_DIR = "embedded"
 EMBEDDING = "embedding"

@@ -14,10 +14,10 @@ from collections import Counter
 import apache_beam as beam
 import numpy as np
 
-from pipeline.epoch import floor_hour_us, to_us
-from pipeline.options import KeySource
-from pipeline.progress import Progress
-from pipeline.tagged import split_by_tag
+from pipeline.run.epoch import floor_hour_us, to_us
+from pipeline.run.options import KeySource
+from pipeline.run.progress import Progress
+from pipeline.run.tagged import split_by_tag
 
 REPORTS = "reports"
 REDACTIONS = "redactions"
@@ -53,7 +53,7 @@ class _RedactBatch(beam.DoFn):
             v for rec in batch for v in (rec["user_id"], rec["session_id"], rec["request_id"]) if v
         }
         # What it finds is masked in place (typed placeholders) and counted; only a share of
-        # texts with findings above --audit-budget fails the run (pipeline.extract.publish).
+        # texts with findings above --audit-budget fails the run (pipeline.extract.publish.publish).
         audited = audit_batch([r.text for r in redacted], raw_ids)
         for i, rec in enumerate(batch):
             comment, response = audited.texts[2 * i], audited.texts[2 * i + 1]
@@ -63,7 +63,7 @@ class _RedactBatch(beam.DoFn):
                 {
                     "report_id": rec["report_id"],
                     "kind": rec["kind"],
-                    # Times as int microseconds from here on (pipeline/epoch.py).
+                    # Times as int microseconds from here on (pipeline/run/epoch.py).
                     "submitted_us": submitted_us,
                     "submitted_hour_us": floor_hour_us(submitted_us),
                     "user_pseudonym": self.pseudonyms.pseudonym(rec["user_id"], "user"),
@@ -74,7 +74,7 @@ class _RedactBatch(beam.DoFn):
                     "comment_redacted": comment,
                     "response_redacted": response,
                     "tags": rec["tags"],
-                    # Fields the reader cut to the input limits (pipeline.validate).
+                    # Fields the reader cut to the input limits (pipeline.run.validate).
                     "truncated_fields": rec.get("truncated_fields") or [],
                 },
             )
@@ -239,7 +239,7 @@ class ReportedRequests(beam.PTransform):
 
 
 class _SpillBundle(beam.DoFn):
-    """Records -> the paths of spill files holding them (`pipeline.spill`): one file per
+    """Records -> the paths of spill files holding them (`pipeline.run.spill`): one file per
     ``max_records`` records or per bundle's end, whichever comes first, so a worker holds at
     most that many records however large its bundle (a bundle of the multiprocess runner is
     a worker's whole share: 500k records at a million)."""
@@ -257,7 +257,7 @@ class _SpillBundle(beam.DoFn):
             yield self._write()
 
     def _write(self) -> str:
-        from pipeline.spill import write_records
+        from pipeline.run.spill import write_records
 
         path = write_records(self.staging, self.records)
         self.records = []
@@ -271,18 +271,18 @@ class _SpillBundle(beam.DoFn):
 
 
 def _cluster(paths: list, previous: dict | None, random_state: int, min_users: int = 5) -> dict:
-    from pipeline.clustered import REPORTS, cluster_spilled
+    from pipeline.run.clustered import REPORTS, cluster_spilled
 
     started = time.monotonic()
     # Sorted paths and a stable sort by report id: the result does not depend on which
-    # worker wrote what. The records stay Arrow columns from here on (`pipeline.clustered`).
+    # worker wrote what. The records stay Arrow columns from here on (`pipeline.run.clustered`).
     clustered = cluster_spilled(paths, previous, random_state, min_users=min_users)
     Progress.step("cluster", clustered[REPORTS].num_rows, started)
     return clustered
 
 
 def _join(clustered: dict, routing, dimensions: list[str]) -> dict:  # noqa: ANN001
-    from pipeline.joined import join_batch
+    from pipeline.run.joined import join_batch
 
     started = time.monotonic()
     joined = join_batch(clustered, routing, dimensions)
@@ -296,7 +296,7 @@ class ClusterReports(beam.PTransform):
 
     The one global step of the job: every embedding meets in one place (see
     docs/clustering.md for its memory bound and the two-stage scheme past it). The records
-    get there through spill files in ``staging`` (`pipeline.spill`); only their paths go
+    get there through spill files in ``staging`` (`pipeline.run.spill`); only their paths go
     through the runner. The output stays one value, so the join and the attribution after
     it run where it ran, on the same list, instead of shipping every report through the
     runner twice more.

@@ -13,8 +13,8 @@ day and its ``first_seen`` stays its onset while the onset is inside the window.
 day replaces exactly ``daily/date=<day>`` (the job's atomic swap) and moves ``latest`` only if
 that day is the newest; same inputs and same previous extract give the same tables.
 
-The whole schedule holds `pipeline.lock.RunLock` on ``OUT`` (so two schedules never interleave
-their days or `latest`), and each job holds the lock on its own dated folder.
+The whole schedule holds `pipeline.extract.lock.RunLock` on ``OUT`` (so two schedules never
+interleave their days or `latest`), and each job holds the lock on its own dated folder.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 
-from pipeline.extract import DB_NAME, RunSummary, TriageError
-from pipeline.inputs import prune_partitions  # noqa: F401  (re-exported for callers)
-from pipeline.lock import RunLock
-from pipeline.options import RunOptions
+from pipeline.extract.lock import RunLock
+from pipeline.extract.publish import DB_NAME, RunSummary, TriageError
+from pipeline.run.inputs import prune_partitions  # noqa: F401  (re-exported for callers)
+from pipeline.run.options import RunOptions
 
 DEFAULT_WINDOW_DAYS = 14
 DAILY = "daily"
@@ -145,7 +145,7 @@ def run_days(
     """Run ``days`` in order, one job each, under the schedule lock on ``base.output_dir``.
 
     ``base`` carries the input, the schedule's root OUT and every other option; since, until
-    and previous_extract are set per day. ``run`` defaults to `pipeline.job.run`. A failing
+    and previous_extract are set per day. ``run`` defaults to `pipeline.run.job.run`. A failing
     day stops the schedule (raises): later days would otherwise match against a stale
     previous extract. Returns one `DayResult` per day.
     """
@@ -153,7 +153,7 @@ def run_days(
     results = []
     with RunLock(out):
         if run is None:  # imported under the lock: a skipped schedule exits before loading Beam
-            from pipeline.job import run
+            from pipeline.run.job import run
         for day in days:
             t0 = time.monotonic()
             since, until = day_window(day, window_days)
@@ -193,7 +193,7 @@ def run_range_one_job(
     t0 = time.monotonic()
     with RunLock(out):
         if run is None:
-            from pipeline.job import run
+            from pipeline.run.job import run
         previous = previous_extract(out, first)
         summary = _job(base, target, since, until, previous, run)
     return DayResult(last, since, until, target, previous, summary, None, time.monotonic() - t0)

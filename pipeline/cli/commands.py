@@ -8,11 +8,13 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from pipeline import dashboard_cmd, query_cmd, schedule_cmd
+from pipeline.cli import dashboard as dashboard_cmd
+from pipeline.cli import query as query_cmd
+from pipeline.cli import schedule as schedule_cmd
 
 
 def _timestamp(value: str) -> datetime:
-    from pipeline.validate import parse_timestamp
+    from pipeline.run.validate import parse_timestamp
 
     ts = parse_timestamp(value)
     if ts is None:
@@ -33,7 +35,7 @@ def _positive_int(value: str) -> int:
 
 
 def _audit_budget(value: str) -> float:
-    from pipeline.options import audit_budget_share
+    from pipeline.run.options import audit_budget_share
 
     try:
         return audit_budget_share(value)
@@ -45,9 +47,9 @@ def _run(args: argparse.Namespace) -> int:
     from pipeline.errors import CliError
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from pipeline.extract import TriageError
-    from pipeline.locations import as_location
-    from pipeline.options import KeySource, RunOptions
+    from pipeline.extract.publish import TriageError
+    from pipeline.run.locations import as_location
+    from pipeline.run.options import KeySource, RunOptions
 
     opts = RunOptions(
         input_dir=as_location(args.input),
@@ -72,13 +74,14 @@ def _run(args: argparse.Namespace) -> int:
             "extract are not protected. Never use --demo-key for real data.",
             file=sys.stderr,
         )
-    from pipeline import job, summary
+    from pipeline.extract import summary
+    from pipeline.run import job
     from redaction import InvalidPseudonymKeyError, MissingPseudonymKeyError
 
     print(
         f"triage run: {opts.input_dir} -> {opts.output_dir} (runner {opts.runner})", file=sys.stderr
     )
-    from pipeline.lock import RunLocked
+    from pipeline.extract.lock import RunLocked
 
     try:
         result = job.run(opts)
@@ -94,8 +97,8 @@ def _run(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     import json
 
+    from pipeline.cli.evaluate import evaluate, parse_hours, render, render_ttd, time_to_detection
     from pipeline.errors import CliError
-    from pipeline.evaluate import evaluate, parse_hours, render, render_ttd, time_to_detection
 
     truth = Path(args.truth)
     if not (truth / "causes.json").exists():
@@ -119,8 +122,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         if not (Path(args.input) / "feedback").is_dir():
             raise CliError(f"{args.input} is not a triage input directory (no feedback/)")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from pipeline.extract import TriageError
-        from pipeline.options import KeySource, RunOptions
+        from pipeline.extract.publish import TriageError
+        from pipeline.run.options import KeySource, RunOptions
         from redaction import InvalidPseudonymKeyError, MissingPseudonymKeyError
 
         base = RunOptions(

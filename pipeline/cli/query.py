@@ -6,7 +6,7 @@
 The extract is opened read-only, with DuckDB's file access switched off (the query cannot
 read or write other files) and only SELECT / EXPLAIN statements accepted. Results go to
 stdout (an aligned table by default) or to an owner-only FILE. Every failure is one line on
-stderr and exit status 2 (see `pipeline.cli.main`).
+stderr and exit status 2 (see `pipeline.cli.main.main`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def open_extract(path: Path | str):
     """
     import duckdb
 
-    from pipeline.schemas import CONTRACT_VERSION
+    from joins.schemas import CONTRACT_VERSION
 
     path = Path(path)
     if not path.exists():

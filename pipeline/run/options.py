@@ -104,7 +104,7 @@ def audit_budget_share(value: str) -> float:
 
 @dataclass(frozen=True)
 class RunOptions:
-    input_dir: Path | str  # a str only for an object-store URL (see pipeline.locations)
+    input_dir: Path | str  # a str only for an object-store URL (see pipeline.run.locations)
     output_dir: Path
     since: datetime | None = None
     until: datetime | None = None
@@ -122,14 +122,14 @@ class RunOptions:
     embedding: str = "static"  # static (distilled MiniLM table) | transformer (full MiniLM)
     random_state: int = 0
     staging_location: Path | str | None = None  # default OUT/.staging-<id>; a URL for clusters
-    # Input limits (pipeline.validate.InputLimits, docs/pipeline.md "Input limits"): longer
+    # Input limits (pipeline.run.validate.InputLimits, docs/pipeline.md "Input limits"): longer
     # comments/excerpts are cut and flagged; longer lines are quarantined unparsed.
     max_text_chars: int = 32 * 1024
     max_line_bytes: int = 4 * 1024 * 1024
 
-    def input_limits(self):  # noqa: ANN201 - pipeline.validate.InputLimits (lazy import)
+    def input_limits(self):  # noqa: ANN201 - pipeline.run.validate.InputLimits (lazy import)
         """The reader's limits for this run."""
-        from pipeline.validate import InputLimits
+        from pipeline.run.validate import InputLimits
 
         return InputLimits(max_line_bytes=self.max_line_bytes, max_text_chars=self.max_text_chars)
 

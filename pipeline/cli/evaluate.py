@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from pipeline.options import RunOptions
+from pipeline.run.options import RunOptions
 
 SYMPTOMS = ("unexpected_script", "code_syntax_error", "repetition", "truncation")
 
@@ -170,10 +170,10 @@ def time_to_detection(
     dimension, value, source}}, ttd_hours}}.
     """
     from joins.evaluate import _read_extract, found, is_routed, load_causes, truth_causes
-    from pipeline.extract import TriageError
+    from pipeline.extract.publish import TriageError
 
     if run is None:
-        from pipeline import job
+        from pipeline.run import job
 
         run = job.run
     say = progress or (lambda _msg: None)

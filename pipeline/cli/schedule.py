@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def _day(value: str):
-    from pipeline.schedule import parse_day
+    from pipeline.run.schedule import parse_day
 
     try:
         return parse_day(value)
@@ -22,7 +22,7 @@ def _day(value: str):
 
 
 def _audit_budget(value: str) -> float:
-    from pipeline.options import audit_budget_share
+    from pipeline.run.options import audit_budget_share
 
     try:
         return audit_budget_share(value)
@@ -42,12 +42,12 @@ def _line(r) -> str:
 
 def _schedule(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from pipeline import schedule
     from pipeline.errors import CliError
-    from pipeline.extract import TriageError
-    from pipeline.locations import as_location
-    from pipeline.lock import EX_TEMPFAIL, RunLocked
-    from pipeline.options import KeySource, RunOptions
+    from pipeline.extract.lock import EX_TEMPFAIL, RunLocked
+    from pipeline.extract.publish import TriageError
+    from pipeline.run import schedule
+    from pipeline.run.locations import as_location
+    from pipeline.run.options import KeySource, RunOptions
     from redaction import InvalidPseudonymKeyError, MissingPseudonymKeyError
 
     if (args.date_from is None) != (args.date_to is None):
@@ -95,7 +95,7 @@ def _schedule(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `triage schedule` to the CLI's subcommands."""
-    from pipeline.lock import EX_TEMPFAIL
+    from pipeline.extract.lock import EX_TEMPFAIL
 
     p = sub.add_parser(
         "schedule",

@@ -21,8 +21,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import locations, schemas
-from pipeline.options import RunOptions
+from joins import schemas
+from pipeline.run import locations
+from pipeline.run.options import RunOptions
 
 DB_NAME = "triage.duckdb"
 PARQUET_LINK = "parquet"
@@ -112,7 +113,7 @@ def _check_local_input(inp: Path) -> None:
 
 def _check_remote_input(inp: str) -> None:
     """An object store has no folders: the input is its files (feedback ones required)."""
-    from pipeline.inputs import list_files
+    from pipeline.run.inputs import list_files
 
     found = {}
     for sub, pattern in INPUT_FILES:
@@ -254,7 +255,7 @@ def publish(opts: RunOptions, staging: str, started: datetime, seconds: float) -
     from redaction.audit import AuditResult
 
     # The audit masked what it found in the report texts as they were redacted
-    # (pipeline.stages); the labels get the same here. The run fails only above the budget.
+    # (pipeline.run.stages); the labels get the same here. The run fails only above the budget.
     tables["clusters"], label_audit = _audit_labels(tables["clusters"])
     audit_result = AuditResult.from_record(counts.get("audit")) + label_audit
     failure = audit_failure(audit_result, opts.audit_budget)
@@ -332,7 +333,7 @@ def _write_version(version_dir: Path, tables: dict[str, pa.Table]) -> None:
             con.execute(
                 f"copy \"{name}\" to '{version_dir / PARQUET_LINK / name}.parquet' (format parquet)"
             )
-        from pipeline import views
+        from pipeline.extract import views
 
         views.create_views(con)
         con.execute("checkpoint")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import filelock
 
-from pipeline.extract import TriageError
+from pipeline.extract.publish import TriageError
 
 LOCK_NAME = ".triage.lock"
 HOLDER_SUFFIX = ".holder"

@@ -15,7 +15,7 @@ taken apart from them (only ids are shuffled), so the accounting at publish chec
 
 Raw text exists only between `ReadFeedback` and `RedactReports`, inside one worker; every
 later stage sees redacted text and pseudonyms. The pipeline writes the extract's tables to a
-staging folder; `pipeline.extract.publish` then audits, builds the DuckDB file and swaps it
+staging folder; `pipeline.extract.publish.publish` then audits, builds the DuckDB file and swaps it
 in atomically.
 """
 
@@ -29,11 +29,13 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline import extract, locations, worker_watch
-from pipeline.attributed import build_tables
-from pipeline.clustered import CLUSTER_INFO
-from pipeline.clustered import REPORTS as CLUSTERED_REPORTS
-from pipeline.inputs import (
+from pipeline.extract import publish as extract
+from pipeline.extract.lock import RunLock
+from pipeline.run import locations, worker_watch
+from pipeline.run.attributed import build_tables
+from pipeline.run.clustered import CLUSTER_INFO
+from pipeline.run.clustered import REPORTS as CLUSTERED_REPORTS
+from pipeline.run.inputs import (
     OUT_OF_WINDOW,
     QUARANTINE,
     REPORTS,
@@ -43,10 +45,9 @@ from pipeline.inputs import (
     read_table_dir,
     routing_dimensions,
 )
-from pipeline.lock import RunLock
-from pipeline.options import RunOptions
-from pipeline.progress import Progress
-from pipeline.stages import (
+from pipeline.run.options import RunOptions
+from pipeline.run.progress import Progress
+from pipeline.run.stages import (
     ClusterReports,
     CountUniqueReports,
     DetectSymptoms,
@@ -55,7 +56,7 @@ from pipeline.stages import (
     RedactReports,
     ReportedRequests,
 )
-from pipeline.worker_watch import WORKER_DIED
+from pipeline.run.worker_watch import WORKER_DIED
 
 
 class _Attribute(beam.DoFn):
@@ -117,7 +118,8 @@ class _WriteStaging(beam.DoFn):
     def process(self, tables, quarantine, counts, redactions, audit):
         import pyarrow as pa
 
-        from pipeline import locations, schemas
+        from joins import schemas
+        from pipeline.run import locations
 
         tables = dict(tables)
         rows = sorted(quarantine, key=lambda q: (q["source"], q["line"], q["reason"]))
@@ -211,7 +213,7 @@ def _runner(opts: RunOptions):
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         if opts.runner == "multiprocess":
-            from pipeline.worker_watch import watch_subprocess_workers
+            from pipeline.run.worker_watch import watch_subprocess_workers
 
             watch_subprocess_workers()  # a killed worker fails the run instead of hanging it
             args += [
@@ -225,7 +227,7 @@ def _runner(opts: RunOptions):
         # Beam's Dask runner on a dask.distributed cluster (--beam-arg=--dask_client_address=...)
         from apache_beam.runners.dask.dask_runner import DaskRunner
 
-        from pipeline.dask_compat import patch_dask_runner
+        from pipeline.run.dask_compat import patch_dask_runner
 
         patch_dask_runner()
         return DaskRunner(), PipelineOptions(args)

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 import regex
 
-from pipeline import schemas
+from joins import schemas
 
 _OPTIONAL_IDS = ("session_id", "request_id")
 _SHORT_STRINGS = ("model", "surface", "client_version")

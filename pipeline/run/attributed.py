@@ -11,8 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import schemas
-from pipeline.epoch import from_us, to_us
+from joins import schemas
+from pipeline.run.epoch import from_us, to_us
 
 UNPUBLISHED_LABEL = "unpublished cluster (fewer than {k} users)"
 

@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--quiet", action="store_true", help="no per-day progress on stderr")
     sim.set_defaults(func=_simulate)
 
-    from pipeline import commands
+    from pipeline.cli import commands
 
     commands.register(sub)
     return parser

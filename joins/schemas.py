@@ -139,7 +139,7 @@ REPORTS_BASE = pa.schema(
         pa.field("cluster_id", pa.string()),
         pa.field("joined", pa.bool_(), nullable=False),
         # Fields cut to the input limits on read (comment, response_excerpt, model, surface,
-        # client_version, tags; pipeline.validate.InputLimits): empty when none was.
+        # client_version, tags; pipeline.run.validate.InputLimits): empty when none was.
         pa.field("truncated_fields", STRINGS),
     ]
 )

@@ -1,6 +1,6 @@
 """Views (and one table macro) created in every extract for investigators' common questions.
 
-Each view is documented here, column by column, and `pipeline.dictionary` renders these
+Each view is documented here, column by column, and `pipeline.extract.dictionary` renders these
 docs into docs/extract.md; a test fails when a view's columns and its docs differ.
 
 Two views adapt to tables the extract may gain later, chosen when the extract is written:
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipeline import schemas
+from joins import schemas
 
 #: Change events within this many hours of the data's first/last report are not changes:
 #: the value was simply already (or still) in service when the data starts (ends).

@@ -7,7 +7,7 @@ code) that thread raises into nowhere and the runner waits forever for the bundl
 held (seen with Beam 2.77: a `triage run --runner multiprocess` whose worker got SIGKILL
 still hung after 5 minutes). `watch_subprocess_workers` makes the watcher thread answer every
 pending and later instruction of that worker with an error response, the way a worker
-reports a failed bundle, so the runner raises and `pipeline.job.run` ends the run with one
+reports a failed bundle, so the runner raises and `pipeline.run.job.run` ends the run with one
 line (`WORKER_DIED` in it) and publishes nothing. The runner then closes the other workers,
 which may hold a bundle of the failed stage and never exit: once a worker has died, closing
 kills the SDK worker processes still running under this process (found through /proc, so

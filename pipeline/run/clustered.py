@@ -1,7 +1,7 @@
 """The global clustering step's body: every embedded record in, clustered records out.
 
 Columnar over the `clustering` library: the records arrive as spill files
-(`pipeline.spill`) and stay Arrow columns, the embeddings one float32 matrix, from here to
+(`pipeline.run.spill`) and stay Arrow columns, the embeddings one float32 matrix, from here to
 the extract's tables (no Python dict per report: at a million reports those took ~9 GB).
 `stages.ClusterReports` runs it in Beam.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.epoch import from_us
-from pipeline.spill import EMBEDDING, embedding_matrix, read_schema, read_table
+from pipeline.run.epoch import from_us
+from pipeline.run.spill import EMBEDDING, embedding_matrix, read_schema, read_table
 
 REPORTS = "reports"
 CLUSTER_INFO = "cluster_info"

@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline import schemas
-from pipeline.options import KeySource
-from pipeline.progress import Progress
-from pipeline.tagged import split_by_tag
-from pipeline.validate import DEFAULT_LIMITS, InputLimits, iter_feedback_lines, parse_timestamp
+from joins import schemas
+from pipeline.run.options import KeySource
+from pipeline.run.progress import Progress
+from pipeline.run.tagged import split_by_tag
+from pipeline.run.validate import DEFAULT_LIMITS, InputLimits, iter_feedback_lines, parse_timestamp
 
 REPORTS = "reports"
 QUARANTINE = "quarantine"
@@ -109,7 +109,7 @@ class _ParseFeedbackFile(beam.DoFn):
 class ReadFeedback(beam.PTransform):
     """feedback/*.jsonl -> {reports: valid raw records, quarantine: rows, out_of_window: 1s}.
 
-    :param limits: size limits per line and field (`pipeline.validate.InputLimits`).
+    :param limits: size limits per line and field (`pipeline.run.validate.InputLimits`).
     :param now: the run's start; reports submitted more than a day after it are quarantined.
     """
 
@@ -158,7 +158,7 @@ class _KeyRoutingFile(beam.DoFn):
 
     def process(self, path: str, wanted=None):
         from joins.columns import as_string
-        from pipeline.joined import keyed_routing_schema
+        from pipeline.run.joined import keyed_routing_schema
 
         table = pq.read_table(FileSystems.open(path))
         pseudonyms = [
