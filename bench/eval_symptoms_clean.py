@@ -60,6 +60,10 @@ _WORD = regex.compile(r"\w+")
 _MD_HEADING = regex.compile(r"^#{1,6}\s+\S", regex.M)
 _UNDERLINE = regex.compile(r"^([=\-~*^#+\"'`])\1{2,}\s*$")
 _FENCE = regex.compile(r"^\s{0,3}(`{3,}|~{3,})")
+# Generated modules repeat one docstring with a code in it ("Auto-generated file, do not edit
+# by hand. VI metadata", one per region): with numbers and upper-case codes masked, a text
+# is kept once (a template counted 45-72 times would weigh as much as a package).
+_TEMPLATE_TOKEN = regex.compile(r"\b[\d\p{Lu}_]+\b")
 
 
 # --- sources --------------------------------------------------------------------------------
@@ -176,6 +180,11 @@ def _sections(text: str) -> list[str]:
         if not body:
             carry = sec
             continue
+        if b < len(lines) and sec.rstrip().endswith(":"):
+            # the section ends by introducing what the next one holds ("... as follows:"):
+            # cutting there would make an incomplete unit
+            carry = sec
+            continue
         carry = ""
         if sec.strip():
             out.append(sec)
@@ -224,9 +233,10 @@ def build_corpus(seed: int, n: int, per_key: int, files_per_key: int) -> dict[st
     seen: set[str] = set()
     for source, units in sources:
         for key, uid, text in units:
-            if len(_WORD.findall(text)) < MIN_WORDS or text in seen:
+            template = _TEMPLATE_TOKEN.sub("#", text)
+            if len(_WORD.findall(text)) < MIN_WORDS or template in seen:
                 continue
-            seen.add(text)
+            seen.add(template)
             by_key[key].append({"source": source, "key": key, "id": uid, "text": text})
     halves: dict[str, list[dict]] = {"dev": [], "held_out": []}
     for key in sorted(by_key):

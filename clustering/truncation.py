@@ -54,11 +54,15 @@ _SYMBOL_END_RE = compile_held(r"[\p{So}\p{Sk}][\uFE0F\u200d\p{M}]*\Z")
 _CONTINUES = frozenset(",;:-–—(/[{=+&\\（［｛、，：；")
 # Evidence that the text closes its sentences: a terminal after a letter, digit or closing
 # character, followed by space (not "..." prompts, not "3.14", not "e.g" inside a word).
+# A full stop after a letter that follows a full stop ("e.g.", "i.e.", "N.B.") or after a
+# capital letter standing alone (an initial: "J. Myers") abbreviates; it closes no sentence.
+_TERMINALS = rf"(?:[{_TERMINAL}](?<!\.\p{{L}}\.|(?:[\s(]|\A)\p{{Lu}}\.))+"
 _CLOSES_SENTENCES_RE = compile_held(
-    rf"(?<=[\p{{L}}\p{{N}}{regex.escape(_CLOSING)}])[{_TERMINAL}]+(?=\s)|[。！？]"
+    rf"(?<=[\p{{L}}\p{{N}}{regex.escape(_CLOSING)}]){_TERMINALS}(?=\s)|[。！？]"
 )
 _LAST_CLOSE_RE = compile_held(
-    rf"(?<=[\p{{L}}\p{{N}}{regex.escape(_CLOSING)}])[{_TERMINAL}]+(?=\s)|[。！？]", regex.REVERSE
+    rf"(?<=[\p{{L}}\p{{N}}{regex.escape(_CLOSING)}]){_TERMINALS}(?=\s)|[。！？]",
+    regex.REVERSE,
 )
 _LIST_ITEM_RE = compile_held(r"[ \t]*(?:[-*+•]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,3}\))[ \t]+\S")
 # An item written as a sentence: its marker, then a capital letter (maybe inside markup).
@@ -66,7 +70,12 @@ _SENTENCE_ITEM_RE = compile_held(r"(?:[-*+•]|\d{1,3}[.)])[ \t]+[*_`\"“]{0,2}
 _MARKER_RE = compile_held(
     r"[ \t]*(?:(?P<num>\d{1,3})(?P<sep>[.)])|[-*+•]|[a-zA-Z][.)]|\(\w{1,3}\))"
 )
-_FIELD_RE = compile_held(r"[ \t]*(?::[^:\n]+:(?:\s|\Z)|[\w.*]+ : \S|@\w+|\w[\w .-]{0,40}:\s*\Z)")
+# Fields and definitions: ":param x:", "x : int", "@raises", "Label:", "'name' -- text",
+# "name (type): text" (Google style, unindented).
+_FIELD_RE = compile_held(
+    r"[ \t]*(?::[^:\n]+:(?:\s|\Z)|[\w.*]+ : \S|@\w+|\w[\w .-]{0,40}:\s*\Z"
+    r"|['\"`*]*[\w.*]+['\"`*]* -- \S|\*{0,2}\w+ \([^()\n]{1,40}\):\s)"
+)
 # Lines that are complete without a full stop: a reST directive or target (".. note::"),
 # a reference ("[1] ..."), a Markdown link definition ("[x]: url"), a field with no body
 # (":meta private:"), a line of links or badges only, a call signature ("f(a, b=1)"), a line
@@ -152,12 +161,22 @@ def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
     if opened is not None:
         return (para_start + opened, end, "bracket or quote never closed")
     ch = stripped[-1]
-    if ch in _CONTINUES:
+    if ch in _CONTINUES and not (ch == "+" and not stripped[-2:-1].isspace()):
+        # (a "+" glued to what it follows is a suffix: "C++", "3.8+")
         return (_sentence_start(stripped, para_start), end, "ends mid-sentence")
     if _SENTENCE_END_RE.search(stripped) or _SYMBOL_END_RE.search(stripped):
         return None
     if ch in _CLOSERS:
         return None  # a closed bracket or quote: "(see below)", "... 'x'" (all balanced here)
+    start = _sentence_start(stripped, para_start)
+    if not _reads_as_prose(stripped, start):
+        return None  # a value, a date, code, a name: no sentence to leave open
+    if start == para_start and before.endswith(":") and not _starts_item(lines[0]):
+        # the example an introducing line announces ("For example:", "like this:"), closing
+        # no sentence of its own: a literal, a header block, a date
+        return None
+    if _leaves_paragraphs_open(stripped, start, blocks):
+        return None  # its author ends paragraphs without a terminal: no evidence of a cut
     item = _list_item(lines, stripped, para_start)
     if item is not None:
         item_start, siblings = item
@@ -171,10 +190,79 @@ def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
             return None  # a field, a definition, or a list that does not punctuate items
         # a list's first item, written as a sentence, in a text that closes its sentences
         return (item_start, end, "list item cut off")
-    start = _sentence_start(stripped, para_start)
     if _CLOSES_SENTENCES_RE.search(stripped, 0, start):
         return (start, end, "ends mid-sentence")
     return None  # the text never closes a sentence: no evidence that this one is open
+
+
+# A word of prose: letters (inner hyphens and apostrophes allowed) between opening and
+# closing punctuation or markup; inline code counts as a word.
+_PLAIN_WORD_RE = compile_held(
+    r"[\"'“‘(\[*_`]*(?:\p{L}[\p{L}\p{M}]+(?:[-'’]\p{L}[\p{L}\p{M}]*)*|`[^`]+`)"
+    r"[\"'”’)\],;:*_`]*"
+)
+# The last token is a name or a number with inner dots or underscores ("numpy.get_include",
+# "DataFrame.__init__", "v1.19.1", "8.6", "#37359", "$Id$"): a full stop after it would read as
+# part of it, so writers leave it out.
+_NAME_END_RE = compile_held(r"(?:[\w$#]*(?:[._:/#$]\w|\w\(\))[\w.$()+]*|\d[\d,]*|\w*\d\w*)\Z")
+_EMPHASIS_RE = compile_held(r"\s*([*_]{1,3})[^*_]+\1\s*")
+_ALNUM_RE = compile_held(r"[\p{L}\p{N}]")
+# A line wholly in emphasis or a label in capitals ("**EXPERIMENTAL**", "*Deprecated*").
+_EMPHASIS_LINE_RE = compile_held(r"[ \t]*([*_]{1,3})[^*_\n]+\1[ \t]*")
+# Where the text closes a line of prose without a terminal: a letter or digit at the end of a
+# line followed by a blank line or by a line that starts a new sentence (a capital letter
+# then a lower-case one), e.g. a docstring's summary line ("Close the process\n\nThis...").
+_OPEN_LINE_END_RE = compile_held(
+    r"(?m)^(?P<line>[ \t]*\S[^\n]*[\p{L}\p{N}])[ \t]*\n(?=[ \t]*\n|\p{Lu}\p{Ll})"
+)
+
+
+def _reads_as_prose(text: str, start: int) -> bool:
+    """Whether the last sentence ``text[start:]`` is prose that a cut could leave open: at
+    least half of its tokens are plain words, its last token is not a name or number with
+    inner punctuation, and it is not a line wholly in emphasis. A date, a header, a code line,
+    a version or a dotted name at the end is complete without a full stop."""
+    sentence = text[start:]
+    # tokens with a letter or digit (list markers and dashes are not words)
+    tokens = [t for t in sentence.split() if _ALNUM_RE.search(t)]
+    if not tokens:
+        return False
+    last_line = sentence.rsplit("\n", 1)[-1]
+    if _EMPHASIS_LINE_RE.fullmatch(last_line) or _EMPHASIS_RE.fullmatch(sentence):
+        return False
+    if len(tokens) >= 2:
+        plain = sum(1 for t in tokens if _PLAIN_WORD_RE.fullmatch(t))
+        if 2 * plain < len(tokens):
+            return False
+    return not _NAME_END_RE.search(tokens[-1].rstrip("*_`"))
+
+
+def _leaves_paragraphs_open(text: str, start: int, blocks: Sequence[CodeBlock]) -> bool:
+    """Whether an earlier line of prose (before the last sentence, outside code) ends a
+    paragraph or a sentence without a terminal: the text's author does not close them, so an
+    open last sentence is no evidence of a cut. Headings, underlined titles, list items,
+    fields, tables, indented lines and lines ending with ``:`` are not such lines."""
+    code = [(b.start, b.end) for b in blocks]
+    for m in _OPEN_LINE_END_RE.finditer(text, 0, start):
+        line = m.group("line")
+        a = m.start()
+        if any(lo - 8 <= a <= hi for lo, hi in code) or line[:1] in " \t":
+            continue
+        nxt = text[m.end() : text.find("\n", m.end()) if "\n" in text[m.end() :] else len(text)]
+        if (
+            _HEADING_RE.match(line)
+            or _UNDERLINE_RE.fullmatch(nxt)
+            or _UNDERLINE_RE.fullmatch(line)
+            or _starts_item(line)
+            or _TABLE_RE.fullmatch(line)
+            or _EMPHASIS_LINE_RE.fullmatch(line)
+            or _COMPLETE_LINE_RE.match(line)
+            or len(line.split()) < 2
+            or not _reads_as_prose(line, 0)
+        ):
+            continue
+        return True
+    return False
 
 
 def _is_indented_block(lines: list[str]) -> bool:
