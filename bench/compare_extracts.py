@@ -5,7 +5,8 @@
 For every table and view of either extract: the same columns with the same types, the same
 number of rows and the same rows (compared as multisets with DuckDB's ``EXCEPT ALL`` both
 ways, so row order does not matter). Only what differs between two runs by design is left
-out: ``runs.run_id``, ``runs.started_at`` and ``runs.finished_at``. Prints one line per
+out: ``runs.run_id``, ``runs.started_at``, ``runs.finished_at`` and, inside ``runs.options``,
+the output and staging folders (two runs compared write to two folders). Prints one line per
 relation (name, rows, ``same`` or what differs) and never a value; exit 0 when every relation
 is the same, 1 otherwise.
 """
@@ -19,6 +20,11 @@ import duckdb
 
 #: Columns that differ between two runs of the same input by design (the run's clock and id).
 RUN_VARIANT = {"runs": {"run_id", "started_at", "finished_at"}}
+#: Columns compared through an expression: the run's options without where it wrote.
+COMPARED_AS = {
+    ("runs", "options"): "json_merge_patch(options, "
+    """'{"output_dir": null, "staging_location": null}')"""
+}
 
 
 def _relations(con: duckdb.DuckDBPyConnection, db: str) -> dict[str, str]:
@@ -54,7 +60,7 @@ def compare(before: str, after: str) -> list[tuple[str, int, str]]:
             continue
         skip = RUN_VARIANT.get(name, set())
         cols = ", ".join(
-            duckdb.ColumnExpression(c).__str__() if False else '"' + c.replace('"', '""') + '"'
+            COMPARED_AS.get((name, c), str(duckdb.ColumnExpression(c)))
             for c, _ in cols_b
             if c not in skip
         )
