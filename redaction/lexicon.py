@@ -22,8 +22,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import re
 from collections.abc import Iterable
 from pathlib import Path
+
+#: A word a name candidate could be: a letter, then letters, digits, apostrophes or hyphens.
+WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 LEXICON_FILE = Path(__file__).parent / "data" / "common_non_names.txt"
 DEFAULT_MIN_ZIPF = 4.0
@@ -68,13 +72,11 @@ def build_common_non_names(min_zipf: float = DEFAULT_MIN_ZIPF) -> list[str]:
     """Sorted common English words (wordfreq Zipf >= ``min_zipf``) that are not known names."""
     from wordfreq import get_frequency_dict
 
-    from redaction.ner_view import _WORD  # here, not at the top: ner_view imports this module
-
     floor = 10 ** (min_zipf - 9)  # Zipf = log10(frequency per billion words)
     common = {
         w
         for w, f in get_frequency_dict("en", wordlist="small").items()
-        if f >= floor and _WORD.fullmatch(w)  # only words a name candidate could be
+        if f >= floor and WORD.fullmatch(w)  # only words a name candidate could be
     }
     return sorted(common - known_names())
 

@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from redaction.lexicon import load_common_non_names
+
 DATA_DIR = Path(__file__).parent / "data"
 LEXICON_FILE = DATA_DIR / "name_lexicon.npz"
 TERMS_FILE = DATA_DIR / "not_person_terms.txt"
@@ -238,8 +240,6 @@ def _foreign_words(min_zipf: float = 4.0) -> set[str]:
 
 def build_lexicon() -> tuple[np.ndarray, np.ndarray]:
     """(sorted hashes, flags) from the installed packages (see the module docstring)."""
-    from redaction.lexicon import load_common_non_names
-
     first, first_top = _names_dataset("first_names", FIRST_RANK, TOP_FIRST_RANK)
     last, last_top = _names_dataset("last_names", LAST_RANK, TOP_LAST_RANK)
     faker_first, faker_last = _faker_names()

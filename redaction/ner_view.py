@@ -28,12 +28,11 @@ import re
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from redaction.lexicon import load_common_non_names
+from redaction.lexicon import WORD, load_common_non_names
 from redaction.names import TECH, lexicon
 
 # A sentence ends at . ! or ? followed by whitespace, or at a line end.
 _SEGMENT = re.compile(r"[^\n]*?(?:[.!?](?=\s)|\n|$)")
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _NOT_NAMES = STOP_WORDS | load_common_non_names()
 
 
@@ -60,8 +59,7 @@ def ner_view(text: str, margin: int = 1) -> str | None:
     """
     segments = [(m.start(), m.end()) for m in _SEGMENT.finditer(text) if m.end() > m.start()]
     has_name = [
-        any(is_name_candidate(w) for w in _WORD.findall(text, start, end))
-        for start, end in segments
+        any(is_name_candidate(w) for w in WORD.findall(text, start, end)) for start, end in segments
     ]
     if not any(has_name):
         return None

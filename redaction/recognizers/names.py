@@ -36,7 +36,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from redaction import names as N
 from redaction.entities import PERSON
-from redaction.recognizers.person import looks_like_code_or_foreign
+from redaction.recognizers.code_context import looks_like_code_or_foreign
 
 # "\\n" written out (JSON pasted as text, logs): the letter after it starts a new word.
 _ESCAPED_BREAK = regex.compile(r"\\[nrt](?=[\p{Lu}\d+(])")
