@@ -29,11 +29,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from pipeline.replay import world as w
-from pipeline.replay.generate import (
+from pipeline.replay.model import (
     BACKGROUND_CAUSE,
     Cause,
     Scenario,
-    _iso,
+    iso_utc,
     misrouted_rate,
     postmortem,
 )
@@ -144,8 +144,8 @@ def bug_truth(
     """One entry of truth/causes.json (the postmortem's format, plus ``routed``)."""
     return {
         "description": description,
-        "onset": _iso(onset),
-        "end": _iso(end),
+        "onset": iso_utc(onset),
+        "end": iso_utc(end),
         "accepted_causes": [{"dimension": d, "value": v} for d, v in accepted],
         "deploys": deploys,
         "routed": bool(accepted),
