@@ -9,7 +9,7 @@ from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
 from presidio_analyzer import RecognizerRegistry
 
 from redaction.offline import configure_offline_tldextract
-from redaction.recognizers.address import StreetAddressRecognizer
+from redaction.recognizers.address import InternationalAddressRecognizer, StreetAddressRecognizer
 from redaction.recognizers.coding import ConnectionStringRecognizer, HomePathRecognizer
 from redaction.recognizers.contact import (
     PHONE_REGIONS,
@@ -41,7 +41,8 @@ def build_registry(
     """Registry with Presidio's checksum recognizers (Luhn cards, IBAN mod-97, SSN, IP),
     the offline email and multi-region phone recognizers, spaCy PERSON with code filtering,
     and the project's recognizers for secrets, PEM keys, connection strings, home paths and
-    street addresses. No predefined set is loaded implicitly: what is here is what runs."""
+    street addresses (US and international shapes). No predefined set is loaded implicitly:
+    what is here is what runs."""
     configure_offline_tldextract()
     recognizers = [
         CodeAwarePersonRecognizer(supported_language=language),
@@ -63,6 +64,7 @@ def build_registry(
         ConnectionStringRecognizer(supported_language=language),
         HomePathRecognizer(supported_language=language),
         StreetAddressRecognizer(supported_language=language),
+        InternationalAddressRecognizer(supported_language=language),
     ]
     registry = RecognizerRegistry(supported_languages=[language])
     for recognizer in recognizers:

@@ -1,11 +1,19 @@
-"""US-style street addresses: number, capitalised street name, USPS suffix, optional unit,
-optional ``City, ST 12345`` tail. No library covers this offline; Presidio has no street
-address recognizer and spaCy's small model tags only fragments (GPE/FAC)."""
+"""Street addresses. :class:`StreetAddressRecognizer`: US-style (number, capitalised street
+name, USPS suffix, optional unit, optional ``City, ST 12345`` tail).
+:class:`InternationalAddressRecognizer`: the shapes of other countries (a street word
+first: "Rua Cinco de Julho 912", "53 place Stanislas", "ul. Podleśna 17"; a street word or
+suffix before the number: "Plattenstrasse 33", "Hugo de Grootlaan 177", "Király u. 15.";
+"the corner of X and Y"; US military APO/FPO/DPO lines), each extended over the unit, city,
+region, postcode and country lines that follow it. No library covers this offline; Presidio
+has no street address recognizer and spaCy's small model tags only fragments (GPE/FAC).
+A street or town inside an address is then one address, not a person's name."""
 
 from __future__ import annotations
 
 import re
 from typing import ClassVar
+
+import regex
 
 from redaction.entities import STREET_ADDRESS
 from redaction.recognizers.base import RegexSpanRecognizer, SpanPattern
@@ -68,5 +76,117 @@ class StreetAddressRecognizer(RegexSpanRecognizer):
 
     def adjust(self, text: str, start: int, end: int) -> tuple[int, int]:  # noqa: D102
         while end > start and text[end - 1] in ",; \n":
+            end -= 1
+        end = extend_address(text, end)
+        while end > start and text[end - 1] in ",; \n":
+            end -= 1
+        return start, end
+
+
+# A capitalised word (any script's capitals; all-caps town names too) and the small words
+# inside street and town names.
+_CAP = r"\p{Lu}[\p{L}\p{M}'’\-]*\.?"
+_PART = (
+    r"(?:de|del|della|da|do|dos|das|di|du|des|la|le|les|l'|van|von|der|den|het|pri|nad|pod|"
+    r"na|y|e|el|al|am|an|im|ter|ten|sur|sous|lès)"
+)
+_NAME = rf"{_CAP}(?:[ \t]+(?:{_PART}[ \t]+){{0,2}}{_CAP}){{0,4}}"
+_HOUSE = r"\d{1,5}[A-Za-z]?\b\.?"
+# Street words written before the name, in several languages.
+_STREET_FIRST_WORDS = (
+    "rue", "rua", "r.", "calle", "c/", "avenida", "av.", "avenue", "via", "viale", "piazza",
+    "corso", "praça", "praca", "praceta", "travessa", "largo", "estrada", "strada", "paseo",
+    "plaza", "carrera", "chemin", "quai", "impasse", "allée", "place", "cours", "boulevard",
+    "bd", "faubourg", "ul.", "ulica", "aleja", "al.", "quadra", "rambla", "ronda", "camino",
+    "carretera", "calçada", "alameda", "rodovia", "beco", "cesta", "trg", "odos", "leoforos",
+    "sokak", "avinguda", "carrer", "passeig",
+)  # fmt: skip
+_STREET_FIRST = "|".join(regex.escape(w) for w in _STREET_FIRST_WORDS)
+# Capitalised, as the first word of a name (no one-letter abbreviation: "R. Silva" is a name).
+_STREET_FIRST_CAP = "|".join(
+    regex.escape(w[0].upper() + w[1:]) for w in _STREET_FIRST_WORDS if len(w.rstrip(".")) > 1
+)
+# Street words or suffixes written after the name, before the number.
+_STREET_SUFFIX = (
+    r"\p{Lu}[\p{Ll}\p{M}]*(?:strasse|straße|str\.|weg|gasse|platz|allee|damm|laan|straat|"
+    r"gracht|plein|kade|katu|tie|kuja|polku|gatan|vägen|gata|veien|vegen|gade|vej|utca|"
+    r"ulice|iela|gatvė|tänav)"
+    r"|(?i:strasse|straße|str\.|gürtel|weg|gasse|platz|allee|utca|u\.|út|körút|tér|fasor|"
+    r"sokak|sokağı|caddesi|cad\.|aqq\.|vej|gade|gata|gatan|laan|straat|ulice|iela)"
+)
+_STREET_WORD_FIRST = regex.compile(
+    # a number, then the street word (any case): "53 place Stanislas", "59982 48 rue Petite"
+    rf"\b\d{{1,5}}[A-Za-z]?,?[ \t]+(?i:{_STREET_FIRST})[ \t]+(?:{_PART}[ \t]+){{0,2}}{_NAME}"
+    rf"(?:[ \t]*,?[ \t]*{_HOUSE})?"
+    # a capitalised street word, the name, then the number: "Rua Cinco de Julho 912"
+    # Polish and Spanish abbreviations, lower case: "ul. Podleśna 17", "c/ Eras 47"
+    rf"|(?<![\p{{L}}\p{{M}}])(?:ul\.|al\.|c/)[ \t]*{_NAME}[ \t]*,?[ \t]*{_HOUSE}"
+    rf"|(?<![\p{{L}}\p{{M}}])(?:{_STREET_FIRST_CAP})"
+    rf"[ \t]+(?:{_PART}[ \t]+){{0,2}}{_NAME}[ \t]*,?[ \t]*{_HOUSE}"
+)
+_STREET_SUFFIX_FIRST = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}])(?:{_CAP}[ \t]+(?:{_PART}[ \t]+){{0,2}}){{0,3}}(?:{_STREET_SUFFIX})"
+    rf"[ \t]+{_HOUSE}"
+)
+# "the corner of 94 Watson Street and Tekla Village", "... of Agip u. 91. St. and Lara Dam"
+_SIDE = rf"(?:\d{{1,5}}[ \t]+)?{_NAME}(?:[ \t]+{_HOUSE})?(?:[ \t]+(?:St|Ave|Rd)\.?)?"
+_CORNER = regex.compile(
+    rf"(?i:\b(?:the\s+)?(?:corner|intersection|junction)\s+of)[ \t]+(?P<addr>{_SIDE}[ \t]+"
+    rf"(?:and|&)[ \t]+{_SIDE})"
+)
+# US military mail: "USNS Miller\nFPO AA 15725", "PSC 7904, Box 8757\nAPO AE 59072".
+_MILITARY = regex.compile(
+    r"\b(?:(?:USNS|USNV|USS|USCGC)[ \t]+\p{Lu}[\p{L}\p{M}'\-]*|PSC[ \t]+\d{4},[ \t]*Box[ \t]+\d{4}|"
+    r"Unit[ \t]+\d{4}[ \t]+Box[ \t]+\d{4})\s*(?:\\n)?\s*"
+    r"(?:FPO|APO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}\b"
+)
+# What may follow an address on its line or the next ones: a unit, a town, a region code, a
+# postcode, a country ("\n Apt. 566\n Bobadela\n Portugal 37404", ", Maniitsoq, Greenland").
+_BREAK = r"(?:[ \t]*(?:(?:\\n|\n)[ \t]*,?|,)[ \t]*(?:(?:\\n|\n)[ \t]*)?)"
+_CONTINUATION = regex.compile(
+    rf"(?:[ \t]+|{_BREAK})(?:(?i:apt|apartment|suite|ste|unit)\.?[ \t]*[\w\-]+|"
+    rf"\d{{4,6}}(?:-\d{{3,4}})?\b)"
+    rf"|{_BREAK}(?:nan|\p{{Lu}}{{2,3}}(?=[ \t]*(?:\\n|\n|,|\d|$))|\d{{4,6}}(?:-\d{{3,4}})?"
+    rf"|{_NAME}(?:[ \t]+\(\p{{Lu}}[\p{{L}}]*\))?(?:[ \t]+\d{{4,6}}(?:-\d{{3,4}})?)?"
+    rf"(?=[ \t]*(?:\\n|\n|,|\.[ \t\n]|\.?$|\?|\d)))"
+)
+_MAX_CONTINUATIONS = 5
+
+
+def extend_address(text: str, end: int) -> int:
+    """``end`` moved over the unit, town, region, postcode and country parts that follow an
+    address (at most five, each on its own line or after a comma)."""
+    for _ in range(_MAX_CONTINUATIONS):
+        m = _CONTINUATION.match(text, end, min(len(text), end + 80))
+        if m is None:
+            break
+        end = m.end()
+    return end
+
+
+class InternationalAddressRecognizer(RegexSpanRecognizer):
+    """Street addresses of other countries (see the module doc); digits are required."""
+
+    ENTITY = STREET_ADDRESS
+    CONTEXT = ("address", "live", "lives", "ship", "street", "mail")
+    PATTERNS: ClassVar[tuple[SpanPattern, ...]] = (
+        SpanPattern("street word first", _STREET_WORD_FIRST, 0.6),
+        SpanPattern("street suffix then number", _STREET_SUFFIX_FIRST, 0.6),
+        SpanPattern("corner of two streets", _CORNER, 0.6, "addr"),
+        SpanPattern("military mail", _MILITARY, 0.7),
+    )
+
+    def may_match(self, text: str) -> bool:  # noqa: D102
+        return any(c.isdigit() for c in text)
+
+    def validate(self, value: str) -> bool:
+        """A house number, postcode or box number somewhere in it."""
+        return any(c.isdigit() for c in value)
+
+    def adjust(self, text: str, start: int, end: int) -> tuple[int, int]:  # noqa: D102
+        while end > start and text[end - 1] in ".,;: \n":
+            end -= 1
+        end = extend_address(text, end)
+        while end > start and text[end - 1] in ".,;: \n":
             end -= 1
         return start, end

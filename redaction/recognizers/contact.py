@@ -21,7 +21,7 @@ from presidio_analyzer.predefined_recognizers import (
 from redaction.entities import PHONE_NUMBER
 from redaction.offline import has_public_suffix
 from redaction.recognizers.base import RegexSpanRecognizer, SpanPattern
-from redaction.recognizers.phones import digit_runs, longest_digit_run
+from redaction.recognizers.phones import digit_runs, longest_digit_run, rejected_by_context
 from redaction.recognizers.prefiltered import Prefiltered
 from redaction.text_safety import digit_count
 
@@ -85,7 +85,12 @@ class MultiRegionPhoneRecognizer(PhoneRecognizer):
                 r.end += start
                 # libphonenumber accepts some dotted quads ("81.10.238.158") as numbers: an
                 # IPv4 address is an IP, not a phone.
-                if r.start < e and s < r.end and not _is_ipv4(text[r.start : r.end]):
+                if (
+                    r.start < e
+                    and s < r.end
+                    and not _is_ipv4(text[r.start : r.end])
+                    and not rejected_by_context(text, r.start, r.end)
+                ):
                     results.append(r)
         return EntityRecognizer.remove_duplicates(results)
 
@@ -127,6 +132,11 @@ class PhoneFormatRecognizer(RegexSpanRecognizer):
         """Every match has 8 or more digits in one digit run (its separators are in the
         run's gap class)."""
         return longest_digit_run(text) >= 8
+
+    def find_spans(self, text: str) -> list[tuple[int, int, float]]:
+        """The base class's spans less those the shared phone hook rejects
+        (:func:`redaction.recognizers.phones.rejected_by_context`)."""
+        return [s for s in super().find_spans(text) if not rejected_by_context(text, s[0], s[1])]
 
     def validate(self, value: str) -> bool:
         """8 to 15 digits (E.164 allows at most 15)."""

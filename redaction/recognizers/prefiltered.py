@@ -90,7 +90,17 @@ class PrefilteredIpRecognizer(Prefiltered, IpRecognizer):
 
 
 class PrefilteredUsSsnRecognizer(Prefiltered, UsSsnRecognizer):
-    """US SSN: every pattern has nine digits."""
+    """US SSN: every pattern has nine digits. Nine digits after a ``+`` country code are
+    the rest of an international phone number ("+672 10 6609"), not an SSN."""
 
     def may_match(self, text: str) -> bool:  # noqa: D102
         return digit_count(text) >= 9
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102, ANN001, ANN201
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [
+            r for r in results if _PLUS_BEFORE.search(text, max(0, r.start - 2), r.start) is None
+        ]
+
+
+_PLUS_BEFORE = re.compile(r"\+[ \t]?$")
