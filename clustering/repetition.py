@@ -57,7 +57,9 @@ _TOKEN_RE = compile_held(rf"[{_NS}]|[\w--[{_NS}]]+(?:['’][\w--[{_NS}]]+)*", re
 # The same tokens for ASCII text, by the standard library's engine (about twice as fast on
 # the replay's texts; `re` never releases the GIL, see clustering/_text.py).
 _ASCII_TOKEN_RE = re.compile(r"\w+(?:'\w+)*", re.ASCII)
-_TWO_LETTERS_RE = compile_held(r"\p{L}\p{M}*\p{L}|" + rf"[{_NS}]", regex.V1)
+# A word of two letters, or one character of a script whose characters are syllables or
+# words (Han, Kana, Thai, ..., a Hangul syllable block).
+_TWO_LETTERS_RE = compile_held(r"\p{L}\p{M}*\p{L}|" + rf"[{_NS}\p{{Script=Hangul}}]", regex.V1)
 
 # Sentence / line segmentation for rules 2 and 3: a newline, a full-width CJK terminal, or a
 # run of sentence terminals not followed by a digit or a lower-case letter ("3.14", "a.b.c"
@@ -109,7 +111,7 @@ def repetition_spans(text: str) -> list[Span]:
     if n < MIN_COPIES:
         return []
     # Equality is all that matters, so each case-folded token is replaced by its hash.
-    ids = np.fromiter(map(hash, map(str.lower, tokens)), dtype=np.int64, count=n)
+    ids = np.fromiter(map(hash, map(str.casefold, tokens)), dtype=np.int64, count=n)
     eq1 = ids[1:] == ids[:-1]
     eq2 = ids[2:] == ids[:-2]
     periods, recurring = _bigram_recurrence(ids)
@@ -230,21 +232,21 @@ def _glued(tokens: list[str], first: int, end: int, p: int) -> bool:
     word), make one of the run's tokens: copies written without a separator."""
     if first == 0 or end >= len(tokens):
         return False
-    fused = (tokens[end] + tokens[first - 1]).lower()
-    return any(t.lower() == fused for t in tokens[first : first + p])
+    fused = (tokens[end] + tokens[first - 1]).casefold()
+    return any(t.casefold() == fused for t in tokens[first : first + p])
 
 
 def _extend_glued(tokens: list[str], first: int, end: int, p: int) -> tuple[int, int]:
     """Take in the first copy's first word and the last copy's last word when copies are
     glued (they are the halves of the fused tokens inside the run)."""
     if first > 0 and first - 1 + p < end:
-        fused = tokens[first - 1 + p].lower()
-        head = tokens[first - 1].lower()
+        fused = tokens[first - 1 + p].casefold()
+        head = tokens[first - 1].casefold()
         if len(fused) > len(head) and fused.endswith(head):
             first -= 1
     if end < len(tokens) and end - p >= first:
-        fused = tokens[end - p].lower()
-        tail = tokens[end].lower()
+        fused = tokens[end - p].casefold()
+        tail = tokens[end].casefold()
         if len(fused) > len(tail) and fused.startswith(tail):
             end += 1
     return first, end
@@ -271,7 +273,7 @@ def _segment_spans(text: str, n_tokens: int, near: bool) -> list[Span]:
         line_start = i == 0 or parts[i - 1] == "\n"
         if line_start and seg.lstrip(" \t")[:1] in _MARKER_FIRST:
             seg = _LIST_MARKER_RE.sub("", seg)  # "1. x", "2. x": the same item
-        body = " ".join(seg.split()).strip(_EDGE).lower()
+        body = " ".join(seg.split()).strip(_EDGE).casefold()
         if line_start and body:
             indent = len(seg) - len(seg.lstrip(" \t"))
             keys.append(f"{indent}|{body}")

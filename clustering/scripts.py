@@ -156,7 +156,20 @@ def unexpected_runs(
                 and sum(c.isalpha() for c in masked[sp[1] : sp[2]]) <= 2
             )
         )
+    if out:
+        quoted = [(m.start(), m.end()) for m in _QUOTED_RE.finditer(masked)]
+        if quoted:
+            out = [sp for sp in out if not any(a < sp[1] and sp[2] < b for a, b in quoted)]
     return out
+
+
+# A string in quotes on one line, the quotes at word edges (not apostrophes): ``'コンニチハ'``,
+# ``"http://中国.icom.museum"``, ``“λέξις”``. A run inside one is a string being shown (text
+# processing, a test value, a word under discussion), not a token of the sentence.
+_QUOTED_RE = compile_held(
+    r"(?<![\p{L}\p{N}])(?:'[^'\n]+'|\"[^\"\n]+\"|`[^`\n]+`|“[^”\n]+”|‘[^’\n]+’|«[^»\n]+»"
+    r"|「[^」\n]+」|『[^』\n]+』)(?![\p{L}\p{N}])"
+)
 
 
 def _segments(text: str) -> list[tuple[int, int]]:

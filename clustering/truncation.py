@@ -147,6 +147,8 @@ def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
         before.endswith("::") and all(ln.startswith((" ", "\t")) for ln in lines)
     ):
         return _code_tail(para, para_start, end, last)  # code, a literal block, a definition
+    if _table_row_cut(lines):
+        return (last_start + _indent(last), end, "table row cut off")
     if _TABLE_RE.fullmatch(last) or (len(lines) >= 2 and _COLUMNS_RE.search(last)):
         return None  # a table (Markdown, reST, or columns aligned with spaces)
     if _HEADING_RE.match(last) or (
@@ -263,6 +265,17 @@ def _leaves_paragraphs_open(text: str, start: int, blocks: Sequence[CodeBlock]) 
             continue
         return True
     return False
+
+
+def _table_row_cut(lines: list[str]) -> bool:
+    """The last line is a Markdown table row that the rows above close with ``|`` and it does
+    not (``| space | 70``, ``|---|--``, a lone ``|``)."""
+    if len(lines) < 2:
+        return False
+    last, prev = lines[-1].strip(), lines[-2].strip()
+    if not last.startswith("|") or not (prev.startswith("|") and prev.endswith("|")):
+        return False
+    return not (last.endswith("|") and last.count("|") >= 2)
 
 
 def _is_indented_block(lines: list[str]) -> bool:
@@ -403,10 +416,14 @@ def _siblings(above: list[str], marker: tuple[str, int]) -> str:
     kind, number = marker
     results: list[bool] = []
     item_last: str | None = None  # last line of the item being read (bottom-up)
+    loose = False
     for ln in reversed(above):
         if not ln.strip():
             if item_last is not None:
                 break  # a non-item line above a blank: the list's introduction
+            if results and not loose:
+                break  # the items right above (no blank line between) are its siblings
+            loose = not results  # a blank line right above the item: a loose list
             continue
         if _LIST_ITEM_RE.match(ln):
             k, n = _marker(ln)

@@ -360,7 +360,8 @@ def repetition_unit(src: Source, base: Text) -> tuple[str, str]:
             if len(set(ws)) >= 2:  # "no no no" is itself the repeat of a 1-token unit
                 return kind, " ".join(ws)
     if kind == "sentence":
-        return kind, sentence(src, "en", lo=1, hi=14)
+        # "X. X. X." in any of the languages (scripts with and without spaces)
+        return kind, sentence(src, src.choice(tuple(LANG_SCRIPT)), lo=1, hi=14)
     if kind == "line":
         lines = [
             ln
@@ -449,20 +450,22 @@ class Cut:
     style: str
     # Whether the text before the cut shows what was left open: False for a cut inside the
     # text's first sentence (nothing before it closes a sentence: it reads like a one-line
-    # title or docstring) and inside an item of a list whose items are fragments without
-    # full stops ("- seen hurt" is as complete as "- seen hurt remaining event").
+    # title or docstring), inside an item of a list whose items are fragments without
+    # full stops ("- seen hurt" is as complete as "- seen hurt remaining event") and right
+    # after a table row's closing bar (whole rows remain).
     decidable: bool = True
 
 
 def cut(src: Source, base: Text) -> Cut | None:
     """Cut ``base`` inside a word, a sentence (between its words, or before its terminal), or
-    a code block (anywhere from its opening fence to before its closing fence's end)."""
+    a block: a code block (anywhere from its opening fence to before its closing fence's end)
+    or a table (anywhere after its first character, before its last)."""
     text = base.text
     kind = src.choice(("word", "sentence", "block"))
     cands = []
     for i, p in enumerate(base.parts):
         off = base.offset(i)
-        if kind == "block" and p.kind == "code":
+        if kind == "block" and p.kind in ("code", "table"):
             cands.append((i, off + 1, off + len(p.text) - 1))
         elif kind != "block" and p.kind in ("paragraph", "list", "heading"):
             for a, b in p.units:
@@ -473,9 +476,23 @@ def cut(src: Source, base: Text) -> Cut | None:
     part = base.parts[i]
     if kind == "block":
         at = src.integer(a, b)
-        return Cut(text[:at], at, kind, part.kind, part.style)
+        # a table cut right after a row's closing bar leaves whole rows: as complete-looking
+        # as a cut at a sentence boundary
+        row_end = part.kind == "table" and text[:at].rstrip().endswith("|")
+        return Cut(text[:at], at, kind, part.kind, part.style, not row_end)
     first_sentence = i == 0 and a == base.offset(0) + part.units[0][0]
-    decidable = not first_sentence and part.style != "fragments"
+    # Markdown joins a list to a list of the same marker right above it (a blank line
+    # between): when that one's items are fragments, the joined list does not punctuate them.
+    prev = base.parts[i - 1] if i else None
+    joins_fragments = (
+        part.kind == "list"
+        and prev is not None
+        and prev.kind == "list"
+        and prev.style == "fragments"
+        and a == base.offset(i) + part.units[0][0]
+        and _marker_kind(prev.text) == _marker_kind(part.text)
+    )
+    decidable = not first_sentence and part.style != "fragments" and not joins_fragments
     unit = text[a:b]
     if kind == "word":
         spans = [
@@ -495,6 +512,11 @@ def cut(src: Source, base: Text) -> Cut | None:
             return None
         at = a + src.choice(ends)
     return Cut(text[:at], at, kind, part.kind, part.style, decidable)
+
+
+def _marker_kind(list_text: str) -> str:
+    head = list_text.split(" ", 1)[0]
+    return "1." if head[:1].isdigit() else head
 
 
 # --- unexpected script ----------------------------------------------------------------------
