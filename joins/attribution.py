@@ -57,7 +57,6 @@ SMOOTHING = 0.5  # add-half smoothing of report-share baselines
 class _Prepared:
     clusters: list[str]
     cl: np.ndarray  # (N,) cluster index, reports sorted by cluster
-    bounds: np.ndarray  # (C + 1,) slice bounds per cluster
     hour: np.ndarray  # (N,) index into hours
     hours: np.ndarray  # (H,) sorted unique epoch hours
     weight: np.ndarray  # (N,) 1 / reports of that user in that cluster
@@ -95,8 +94,7 @@ def _prepare(reports: pa.Table, dimensions: Sequence[str]) -> _Prepared:
     for d in dimensions:
         c, v = encode(reports.column(d))
         codes[d], vocab[d] = c[order], v
-    bounds = np.searchsorted(cl, np.arange(len(clusters) + 1))
-    return _Prepared(clusters, cl, bounds, hour, hours, weight, ucodes, codes, vocab)
+    return _Prepared(clusters, cl, hour, hours, weight, ucodes, codes, vocab)
 
 
 def _traffic_shares(

@@ -411,3 +411,314 @@ def test_traffic_without_any_requests_falls_back_to_reports():
     want = Reference(reports, traffic, DIMS, ["pool", "model"]).rows()
     _compare(got, want)
     assert {r["baseline"] for r in want} == {"reports"}
+
+
+def _few_users_world():
+    """Two named users spread over four clusters, and reports without a user next to the
+    alphabetically last users: user codes and (cluster, user) keys must not collide."""
+    rows = []
+
+    def add(cluster, user, n, pool, tier, hour0):
+        for j in range(n):
+            i = len(rows)
+            rows.append({
+                "cluster_id": cluster, "hour": EPOCH_HOUR0 + (hour0 + 2 * j) % 10,
+                "minute": 7, "user": user, "id": f"r{i:04d}", "pool": pool, "model": "m1",
+                "tier": tier,
+            })  # fmt: skip
+
+    add("c0", "b", 4, "p1", "t1", 0)
+    add("c0", "a", 2, "p2", "t2", 1)
+    add("c1", "a", 5, "p2", "t1", 2)
+    add("c1", "b", 1, "p1", "t2", 3)
+    add("c2", "a", 3, "p1", "t1", 4)
+    add("c2", "b", 6, "p2", "t1", 5)
+    add("c3", "a", 1, "p2", "t2", 6)
+    add("c3", "b", 2, "p2", "t1", 7)
+    add("c3", None, 4, "p1", "t1", 8)
+    add("c1", None, 3, "p2", "t2", 9)
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": "m1", "requests": 100 + 37 * h * (p == "p2")}
+        for h in range(10)
+        for p in ("p1", "p2")
+    ]
+    return rows, traffic
+
+
+def test_few_users_in_many_clusters_match_the_reference():
+    reports, traffic = _few_users_world()
+    got = attribute(_table(reports, DIMS), _traffic_table(traffic, ["pool", "model"]),
+                    dimensions=DIMS, min_reports=1, details=True)  # fmt: skip
+    want = Reference(reports, traffic, DIMS, ["pool", "model"], min_reports=1).rows()
+    _compare(got, want)
+    users = {(r["cluster_id"], r["value"]): r["users"] for r in want if r["dimension"] == "pool"}
+    assert users[("c3", "p1")] == 4 and users[("c1", "p2")] == 4  # each null user counts once
+
+
+def test_arrival_order_does_not_change_a_single_bit():
+    reports, traffic = _world(7)
+    t = _table(reports, DIMS)
+    tr = _traffic_table(traffic, ["pool", "model"])
+    want = attribute(t, tr, dimensions=DIMS, details=True)
+    for seed in (1, 2):
+        perm = np.random.default_rng(seed).permutation(t.num_rows)
+        assert attribute(t.take(perm), tr, dimensions=DIMS, details=True).equals(want)
+
+
+def test_reports_without_any_cluster_give_an_empty_table():
+    reports, traffic = _world(8)
+    for r in reports:
+        r["cluster_id"] = None
+    got = attribute(_table(reports, DIMS), _traffic_table(traffic, ["pool", "model"]),
+                    dimensions=DIMS, details=True)  # fmt: skip
+    assert got.num_rows == 0 and "score" in got.column_names
+
+
+def _rows(spec, hours=10):
+    """Reports from (cluster, user or None, n, pool, model, tier) tuples, hours cycling."""
+    rows = []
+    for cluster, user, n, pool, model, tier in spec:
+        for _ in range(n):
+            i = len(rows)
+            rows.append({
+                "cluster_id": cluster, "hour": EPOCH_HOUR0 + (3 * i) % hours, "minute": i % 60,
+                "user": f"{user}{i}" if user == "fresh" else user, "id": f"r{i:04d}",
+                "pool": pool, "model": model, "tier": tier,
+            })  # fmt: skip
+    return rows
+
+
+def _check(reports, traffic, traffic_dims=("pool", "model"), **opts):
+    ref_names = {"pair_candidates_per_dimension": "per_dim", "max_pair_candidates": "max_cand",
+                 "pair_margin": "margin", "pair_alpha": "alpha"}  # fmt: skip
+    ref_opts = {ref_names.get(k, k): v for k, v in opts.items()}
+    tr = None if traffic is None else _traffic_table(traffic, list(traffic_dims))
+    got = attribute(_table(reports, DIMS), tr, dimensions=DIMS, details=True, **opts)
+    want = Reference(reports, traffic, DIMS, list(traffic_dims), **ref_opts).rows()
+    _compare(got, want)
+    return want
+
+
+EVERY_PAIR = {"min_reports": 1, "pair_margin": -1.0, "pair_alpha": 1.1}  # emit every pair scored
+
+
+def test_traffic_of_combinations_no_report_has_counts_for_no_combination():
+    # Every pool and every model has reports, but not every (pool, model): traffic of the
+    # missing combinations (one sorts below a known one, one above all) must not be
+    # credited to a neighbouring combination.
+    reports = _rows([
+        ("bug", "fresh", 20, "p1", "m3", "t1"), ("bug", "fresh", 5, "p2", "m1", "t1"),
+        ("bg", "fresh", 10, "p1", "m1", "t2"), ("bg", "fresh", 10, "p2", "m1", "t1"),
+        ("bg", "fresh", 6, "p2", "m2", "t2"),
+    ])  # fmt: skip
+    volume = {("p1", "m1"): 100, ("p1", "m2"): 800, ("p1", "m3"): 30, ("p2", "m1"): 1000,
+              ("p2", "m2"): 200, ("p2", "m3"): 900}  # fmt: skip
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": m, "requests": r + h}
+        for h in range(10)
+        for (p, m), r in volume.items()
+    ]
+    want = _check(reports, traffic, **EVERY_PAIR)
+    pairs = {(r["cluster_id"], r["value"]) for r in want if " & " in r["dimension"]}
+    assert ("bug", "p1 & m3") in pairs
+
+
+def test_one_combination_in_reports_against_traffic_of_many():
+    # A pool that only ever comes with an unjoined model: the pair vocabulary has a single
+    # combination while traffic has combinations sorting after it.
+    reports = _rows([
+        ("bug", "fresh", 12, "p1", "m1", "t1"), ("bg", "fresh", 4, "p2", None, "t1"),
+        ("bg", "fresh", 3, "p1", "m1", "t2"),
+    ])  # fmt: skip
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": m, "requests": 50 + 10 * h}
+        for h in range(10)
+        for p in ("p1", "p2")
+        for m in ("m1", "m2")
+    ]
+    _check(reports, traffic, **EVERY_PAIR)
+
+
+def test_a_single_cluster_without_traffic_is_compared_with_itself():
+    reports = _rows([
+        ("only", "fresh", 12, "p1", "m1", "t1"), ("only", "fresh", 5, "p2", "m2", "t2"),
+        ("only", "u", 4, "p2", "m1", "t1"),
+    ])  # fmt: skip
+    want = _check(reports, None, traffic_dims=(), min_reports=1)
+    # No other cluster: the share is the cluster's own, so nothing stands out.
+    assert all(0.8 < r["lift"] < 1.25 for r in want if r["dimension"] == "pool")
+
+
+def test_a_cluster_alone_with_a_value_is_compared_with_all_reports():
+    # Only "bug" has a tier; the other clusters' reports are not joined on it. Its report
+    # baseline cannot come from the other clusters, so it comes from all reports.
+    reports = _rows([
+        ("bug", "fresh", 10, "p1", "m1", "t1"), ("bug", "fresh", 4, "p2", "m1", "t2"),
+        ("bg", "fresh", 9, "p2", "m2", None), ("bg2", "fresh", 7, "p1", "m2", None),
+        ("solo", "z", 5, "p2", "m2", None),  # one user: user-equivalents sum to 1
+    ])  # fmt: skip
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": m, "requests": 40 + h * (p == "p1")}
+        for h in range(10)
+        for p in ("p1", "p2")
+        for m in ("m1", "m2")
+    ]
+    want = _check(reports, traffic, min_reports=1)
+    tiers = {r["value"]: r for r in want if r["dimension"] == "tier"}
+    assert tiers["t1"]["baseline"] == "reports"
+    assert tiers["t1"]["expected"] == pytest.approx(14 * 10.5 / 15)
+
+
+def test_a_single_request_is_traffic():
+    # An hour with one request is that hour's traffic (not an hour without traffic), and a
+    # run whose traffic is one request still has a traffic baseline.
+    reports = _rows([("bug", "fresh", 8, "p2", "m1", "t1"), ("bg", "fresh", 8, "p1", "m1", "t1")],
+                    hours=2)  # fmt: skip
+    one = [{"hour": EPOCH_HOUR0, "pool": "p2", "model": "m1", "requests": 1}]
+    want = _check(reports, one, min_reports=1)
+    assert {r["baseline"] for r in want if r["dimension"] == "pool"} == {"traffic"}
+    more = one + [
+        {"hour": EPOCH_HOUR0 + 1, "pool": p, "model": "m1", "requests": r}
+        for p, r in (("p1", 900), ("p2", 100))
+    ]
+    _check(reports, more, min_reports=1)
+
+
+def test_a_traffic_group_with_only_null_requests_counts_zero():
+    reports, traffic = _world(9)
+    traffic.append({"hour": EPOCH_HOUR0 + 5, "pool": "p8", "model": "m1", "requests": None})
+    want = _check(reports, traffic)
+    assert {r["baseline"] for r in want if r["dimension"] == "pool"} == {"traffic"}
+
+
+def test_a_run_with_one_user():
+    reports = _rows([
+        ("a", "z", 6, "p1", "m1", "t1"), ("a", "z", 2, "p2", "m1", "t2"),
+        ("b", "z", 5, "p2", "m2", "t1"),
+    ])  # fmt: skip
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": m, "requests": 10 + h * (m == "m2")}
+        for h in range(10)
+        for p in ("p1", "p2")
+        for m in ("m1", "m2")
+    ]
+    want = _check(reports, traffic, min_reports=1)
+    assert {r["users"] for r in want} == {1}
+
+
+def _wide_world():
+    """One cluster over-represented on four pools, three models and three tiers, so the pair
+    search has more candidates than it keeps (per dimension and in all)."""
+    spec = []
+    for i, (p, n) in enumerate((("p1", 14), ("p2", 12), ("p3", 10), ("p4", 8))):
+        for j, m in enumerate(("m1", "m2", "m3")):
+            spec.append(("wide", "fresh", max(n - 3 * j, 1), p, m, ("t1", "t2", "t3")[(i + j) % 3]))
+    spec += [("bg", "fresh", 31, "p9", "m9", "t4"), ("bg", "fresh", 3, "p1", "m1", "t1")]
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": m, "requests": r}
+        for h in range(10)
+        for p in ("p1", "p2", "p3", "p4", "p9")
+        for m in ("m1", "m2", "m3", "m9")
+        for r in [(400 if p == "p9" else 10) * (60 if m == "m9" else 1)]
+    ]
+    return _rows(spec), traffic
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        EVERY_PAIR,  # the default candidate limits decide which pairs exist
+        {"min_reports": 1, "pair_margin": -1.0},  # the default pair_alpha decides
+        {"pair_candidates_per_dimension": 4, **EVERY_PAIR},
+        {"max_pair_candidates": 12, "max_pairs": 5, **EVERY_PAIR},
+    ],
+)
+def test_pair_search_limits_match_the_reference(opts):
+    reports, traffic = _wide_world()
+    want = _check(reports, traffic, **opts)
+    assert sum(" & " in r["dimension"] for r in want) >= 5
+
+
+def test_within_part_test_of_a_one_user_part():
+    # One user's reports on a pool whose traffic almost never meets the model: the pair is
+    # over-represented within the pool even though the pool has a single user-equivalent.
+    reports = _rows([("a", "z", 6, "p1", "m1", "t1"), ("a", "y", 6, "p2", "m2", "t1"),
+                     ("b", "fresh", 8, "p2", "m2", "t2")])  # fmt: skip
+    volume = {("p1", "m1"): 1, ("p1", "m2"): 500, ("p2", "m1"): 500, ("p2", "m2"): 500}
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": m, "requests": r}
+        for h in range(10)
+        for (p, m), r in volume.items()
+    ]
+    want = _check(reports, traffic, min_reports=1, pair_margin=-1.0)
+    assert ("a", "p1 & m1") in {(r["cluster_id"], r["value"]) for r in want}
+
+
+def test_one_report_and_no_report():
+    reports = _rows([("a", "z", 1, "p1", "m1", "t1")])
+    traffic = [{"hour": EPOCH_HOUR0, "pool": "p2", "model": "m1", "requests": 10}]
+    assert len(_check(reports, traffic, min_reports=1)) == 3
+    # An empty run's table may have no columns at all (an empty input file).
+    for details in (False, True):
+        out = attribute(pa.table({}), None, dimensions=DIMS, details=details)
+        assert out.num_rows == 0 and ("score" in out.column_names) == details
+
+
+def _tie_reports(extra):
+    rows = [{"cluster_id": "bug", "hour": EPOCH_HOUR0 + 5 + i % 5, "minute": 0, "user": f"b{i}",
+             "id": f"b{i:03d}", "release": "r2", "config": "c2"} for i in range(12)]  # fmt: skip
+    rows += [{"cluster_id": "bg", "hour": EPOCH_HOUR0 + 5 + i % 5, "minute": 0, "user": f"g{i}",
+              "id": f"g{i:03d}", "release": "r1", "config": "c1"} for i in range(30)]  # fmt: skip
+    for hour, release, config in extra:
+        i = len(rows)
+        rows.append({"cluster_id": "bg", "hour": EPOCH_HOUR0 + hour, "minute": 0,
+                     "user": f"x{i}", "id": f"x{i:03d}", "release": release,
+                     "config": config})  # fmt: skip
+    return rows
+
+
+def _tie_table(rows):
+    return pa.table({
+        "cluster_id": [r["cluster_id"] for r in rows],
+        "submitted_hour": pa.array([T0 + dt.timedelta(hours=r["hour"] - EPOCH_HOUR0)
+                                    for r in rows], TS),
+        "user_pseudonym": [r["user"] for r in rows], "report_id": [r["id"] for r in rows],
+        "release": [r["release"] for r in rows], "config": [r["config"] for r in rows],
+    })  # fmt: skip
+
+
+def test_identical_evidence_ranks_the_newer_change_first_by_traffic():
+    # r2 and c2 reached exactly the same requests in the reports' hours, but r2 was in
+    # traffic earlier (one request at hour 2; a zero-request row at hour 0 does not count).
+    traffic = [(0, "r2", "c1", 0), (2, "r2", "c1", 1), (4, "r1", "c2", 7)]
+    traffic += [(h, "r1", "c1", 900) for h in range(10)]
+    traffic += [(h, "r2", "c2", 100 + h) for h in range(5, 10)]
+    tr = pa.table({
+        "hour": pa.array([T0 + dt.timedelta(hours=h) for h, *_ in traffic], TS),
+        "release": [t[1] for t in traffic], "config": [t[2] for t in traffic],
+        "requests": pa.array([t[3] for t in traffic], pa.int64()),
+    })  # fmt: skip
+    dims = ["release", "config"]
+    for order in (dims, dims[::-1]):
+        out = attribute(_tie_table(_tie_reports([])), tr, dimensions=order, details=True)
+        bug = sorted((r for r in out.to_pylist() if r["cluster_id"] == "bug"),
+                     key=lambda r: r["rank"])  # fmt: skip
+        assert bug[0]["score"] == bug[1]["score"] and bug[0]["p_value"] == bug[1]["p_value"]
+        assert [(r["dimension"], r["value"]) for r in bug[:2]] == [("config", "c2"),
+                                                                  ("release", "r2")]  # fmt: skip
+
+
+def test_identical_evidence_ranks_the_newer_change_first_by_reports():
+    # Without traffic, a value is first seen at its first report (in any cluster): r2 at
+    # hour 0, c2 at hour 3, each once outside the bug cluster, so the evidence is the same.
+    rows = _tie_reports([(0, "r2", "c1"), (3, "r1", "c2")])
+    for order in (["release", "config"], ["config", "release"]):
+        out = attribute(_tie_table(rows), None, dimensions=order, details=True)
+        bug = sorted((r for r in out.to_pylist() if r["cluster_id"] == "bug"),
+                     key=lambda r: r["rank"])  # fmt: skip
+        assert bug[0]["score"] == bug[1]["score"]
+        assert [r["value"] for r in bug[:2]] == ["c2", "r2"]
+    # ... and the other way round when c2 came first.
+    rows = _tie_reports([(3, "r2", "c1"), (0, "r1", "c2")])
+    out = attribute(_tie_table(rows), None, dimensions=["release", "config"])
+    assert [r["value"] for r in out.to_pylist() if r["cluster_id"] == "bug"][:2] == ["r2", "c2"]
