@@ -183,3 +183,81 @@ def test_two_letter_greek_word_next_to_a_longer_one() -> None:
 def test_fenced_python_indented_inside_a_list_item_parses() -> None:
     text = "- spaCy v3\n  ```python\n  from a import b\n  b.run(1)\n  ```\n\nDone."
     assert spans(text, "code_syntax_error") == []
+
+
+# --- found while taking the installed-docs corpus' truncation false positives apart ---------
+# (seeds 3 and 7 of bench/eval_symptoms_clean.py; synthetic texts of the same shapes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the last sentence is not prose: a date, a header block, a dotted name, a version,
+        # a code line, a line wholly in emphasis
+        "Return the time as a string.\n\nIt looks like this:\n\n2024-05-01 08:49:37Z",
+        "Build the request.\n\nFor example:\n\nGET /items?q=a%20b HTTP/1.1\nHost: example.org",
+        "Adds a prefix to the name.\n\nUsed in Frame.__init__",
+        "The build was upgraded.\n\n- Raised the upper bound to v1.19.1",
+        "Sort the terms of a connector.\n\nC AND A AND B -> A AND B AND C",
+        "Clears the markers of this session.\n\n**EXPERIMENTAL**",
+        "It loads. It falls back to a known path on 10.16+",
+        "These compilers work. The last one is IBM XL C/C++",
+        # e.g. / i.e. / an initial close no sentence: one sentence, never closed
+        "Holds the state of regions e.g. ancestors and candidate nodes for consideration",
+        "Based on the draft by J. Myers from the working group of that year",
+        # the author leaves an earlier prose paragraph without its terminal
+        "Close the process\n\nThis is called when we scale down. It stops the worker gently",
+        # definitions and fields punctuate as they like
+        "Insert a filter.\n\n'action' -- one of the actions\n'append' -- if true, append it",
+        "Join a command.\n\ncommand (list): The command.\nRETURNS (str): The joined command",
+    ],
+)
+def test_complete_endings_without_a_full_stop(text: str) -> None:
+    assert spans(text, "truncation") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # cut inside a word or after a word, in a text that closes its sentences
+        "The first sentence is complete. The second one is cut in the midd",
+        "Read the file. Then parse it and",
+        # "a." and "o?" close sentences (one-letter words are not abbreviations before ? or !)
+        "Record the figure a. Survive straight b funny extended se",
+        "It became a truck o? Draw",
+        # a Markdown table row cut off (the rows above close with a bar)
+        "Here are the numbers.\n\n| a | b |\n|---|---|\n| space | 70",
+        "Here are the numbers.\n\n| a | b |\n|--",
+        # a sentence list right after a fragment list: its siblings are the items right above
+        "Intro here.\n\n- wanna\n- mom\n\n- Taylor hits around.\n- Defeat students stuf",
+        # a plus sign with a space before it is an operator
+        "Add the two numbers. The result is a +",
+    ],
+)
+def test_cut_endings_are_truncation(text: str) -> None:
+    assert spans(text, "truncation") != []
+
+
+def test_example_after_a_colon_is_judged_when_it_closes_a_sentence_itself() -> None:
+    # the colon rule covers an example that closes no sentence; a cut inside prose that
+    # closed a sentence after the colon is still found
+    text = "Do this:\n\nOpen the file. Then read the second li"
+    assert spans(text, "truncation") != []
+
+
+def test_repeated_sentence_in_any_case_of_greek_and_in_hangul() -> None:
+    # upper-casing a Greek word changes a final sigma (σ/ς): case-folded tokens are equal
+    run = "ΟΥΡΑΝΌ ΚΑ ΆΝΔΡΕΣ. / ουρανό κα άνδρεσ. / Ουρανό κα άνδρεσ."
+    text = f"Το κείμενο τελειώνει εδώ.\n\n{run}"
+    assert covers(text, "repetition", run.rstrip("."))
+    run_ko = "걔. | 걔. | 걔."  # a one-syllable sentence, three times
+    assert covers(f"답변입니다.\n\n{run_ko}", "repetition", "걔. | 걔. | 걔")
+
+
+def test_foreign_run_in_a_quoted_string_is_shown_not_used() -> None:
+    assert spans(">>> width('コンニチハ')\n10", "unexpected_script") == []
+    assert spans("The word “λέξις” is Greek.", "unexpected_script") == []
+    assert spans('url = URL("http://中国.icom.museum")', "unexpected_script") == []
+    # not in quotes, or between apostrophes inside words: still the symptom
+    assert spans("The system returns ошибка when it fails.", "unexpected_script") != []
+    assert spans("Don't ошибка it's fine.", "unexpected_script") != []
