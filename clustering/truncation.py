@@ -100,6 +100,9 @@ _NAME_LINE_RE = compile_held(r"[ \t]*(?:[a-z_][\w.]*|\w*[_.]\w*)[ \t]*")
 _HEADING_RE = compile_held(r"[ \t]{0,3}#{1,6}[ \t]+\S")
 _UNDERLINE_RE = compile_held(r"[ \t]*([=\-~^*+#\"'])\1{2,}[ \t]*")
 _TABLE_RE = compile_held(r"[ \t]*(?:\|.*\||\+[-=+]+\+|=+(?:[ \t]+=+)+)[ \t]*")
+# The last line of what comes before is a reST directive (".. code-block:: python").
+_DIRECTIVE_RE = compile_held(r"(?:^|\n)[ \t]*\.\. [\w:-]+::[^\n]*\Z")
+_URL_RE = compile_held(r"\w+://|www\.")
 _DOCTEST_RE = compile_held(r"^[ \t]*>>>", regex.M)
 # Searched backwards (regex's REVERSE flag): the last blank line, the last sentence end.
 _LAST_BLANK_LINE_RE = compile_held(r"\n[ \t]*\n", regex.REVERSE)
@@ -107,8 +110,11 @@ _OPENERS = {"(": ")", "[": "]", "{": "}", "（": "）", "［": "］", "｛": "�
             "“": "”", "«": "»", "「": "」", "『": "』"}  # fmt: skip
 _BRACKET_CHARS_RE = compile_held(r"[()\[\]{}（）［］｛｝“”«»「」『』\"]")
 # Inline code (``x`` or `x`, CommonMark / reST), an old-style `quote', a quoted character.
-_INLINE_CODE_RE = compile_held(r"``(?:[^`]|`(?!`))+``|`[^`]+`|`[^`'\n]+'")
-_QUOTED_CHAR_RE = compile_held(r"(['\"])[^\s'\"]\1")
+# (a backtick string opens a span that the next backtick string of the same length closes)
+_INLINE_CODE_RE = compile_held(r"(?<!`)(`+)(?!`)[\s\S]+?(?<!`)\1(?!`)|`[^`'\n]+'")
+# A string literal on one line (brackets inside it are content: '\x1b[31m').
+_STRING_RE = compile_held(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+_QUOTED_CHAR_RE = compile_held(r"'[^\s']'|\"[^\s\"]\"")
 _STRAY_TICK_RE = compile_held(r"(?<!`)`{1,2}(?!`)")
 
 
@@ -144,7 +150,8 @@ def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
         return _doctest_tail(lines, para_start, end)
     before = stripped[:para_start].rstrip()
     if _is_indented_block(lines) or (
-        before.endswith("::") and all(ln.startswith((" ", "\t")) for ln in lines)
+        (before.endswith("::") or _DIRECTIVE_RE.search(before))
+        and all(ln.startswith((" ", "\t")) for ln in lines)
     ):
         return _code_tail(para, para_start, end, last)  # code, a literal block, a definition
     if _table_row_cut(lines):
@@ -152,7 +159,7 @@ def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
     if _TABLE_RE.fullmatch(last) or (len(lines) >= 2 and _COLUMNS_RE.search(last)):
         return None  # a table (Markdown, reST, or columns aligned with spaces)
     if _HEADING_RE.match(last) or (
-        len(lines) >= 2 and _UNDERLINE_RE.fullmatch(last) and lines[-2].strip()
+        len(lines) >= 2 and _UNDERLINE_RE.fullmatch(last) and _is_title(lines[-2])
     ):
         return (last_start + len(last) - len(last.lstrip()), end, "ends on a heading")
     if _UNDERLINE_RE.fullmatch(last) or _COMPLETE_LINE_RE.match(last):
@@ -206,9 +213,13 @@ _PLAIN_WORD_RE = compile_held(
 # The last token is a name or a number with inner dots or underscores ("numpy.get_include",
 # "DataFrame.__init__", "v1.19.1", "8.6", "#37359", "$Id$"): a full stop after it would read as
 # part of it, so writers leave it out.
-_NAME_END_RE = compile_held(r"(?:[\w$#]*(?:[._:/#$]\w|\w\(\))[\w.$()+]*|\d[\d,]*|\w*\d\w*)\Z")
+# (also a name with a capital inside: "ApplyConcatApply", "ReadTimeout")
+_NAME_END_RE = compile_held(
+    r"(?:[\w$#]*(?:[._:/#$]\w|\w\(\))[\w.$()+]*|\d[\d,]*|\w*\d\w*|\w*\p{Ll}\p{Lu}\w*)\Z"
+)
 _EMPHASIS_RE = compile_held(r"\s*([*_]{1,3})[^*_]+\1\s*")
 _ALNUM_RE = compile_held(r"[\p{L}\p{N}]")
+_LETTER_RE = compile_held(r"\p{L}")
 # A line wholly in emphasis or a label in capitals ("**EXPERIMENTAL**", "*Deprecated*").
 _EMPHASIS_LINE_RE = compile_held(r"[ \t]*([*_]{1,3})[^*_\n]+\1[ \t]*")
 # Where the text closes a line of prose without a terminal: a letter or digit at the end of a
@@ -236,6 +247,8 @@ def _reads_as_prose(text: str, start: int) -> bool:
         plain = sum(1 for t in tokens if _PLAIN_WORD_RE.fullmatch(t))
         if 2 * plain < len(tokens):
             return False
+    elif not (_PLAIN_WORD_RE.fullmatch(tokens[0]) or _LETTER_RE.fullmatch(tokens[0])):
+        return False  # one token that is not a word: "%s", "$Id$"
     return not _NAME_END_RE.search(tokens[-1].rstrip("*_`"))
 
 
@@ -265,6 +278,13 @@ def _leaves_paragraphs_open(text: str, start: int, blocks: Sequence[CodeBlock]) 
             continue
         return True
     return False
+
+
+def _is_title(line: str) -> bool:
+    """A line that an underline makes a title: not blank, not a sentence closed with ``.`` or
+    ``!`` nor a URL (a line of dashes under those is a rule or a frame)."""
+    body = line.strip()
+    return bool(body) and body[-1] not in ".!" and not _URL_RE.search(body)
 
 
 def _table_row_cut(lines: list[str]) -> bool:
@@ -300,13 +320,15 @@ def _doctest_tail(lines: list[str], para_start: int, end: int) -> Span | None:
     if not stmt or stmt_start is None:
         return None
     code = "\n".join(stmt)
-    if _open_bracket(code, quotes=False) is not None or code.rstrip()[-1:] in (",", "\\"):
+    if _open_bracket(_STRING_RE.sub(_blank, code), quotes=False) is not None or code.rstrip()[
+        -1:
+    ] in (",", "\\"):
         return (stmt_start, end, "code ends inside a bracket")
     return None
 
 
 def _code_tail(para: str, para_start: int, end: int, last: str) -> Span | None:
-    opened = _open_bracket(para, quotes=False)
+    opened = _open_bracket(_STRING_RE.sub(_blank, para), quotes=False)
     if opened is not None:
         return (para_start + opened, end, "code ends inside a bracket")
     if last.rstrip()[-1:] in (",", "\\", "(", "[", "{"):
@@ -321,7 +343,9 @@ def _open_bracket(para: str, *, quotes: bool = True, quotes_from: int = 0) -> in
     content, not brackets. A closing bracket closes the innermost open one whatever its kind
     (intervals such as ``[0, n)``); a closer with nothing open (``1)``) is ignored. Straight
     quotes and unpaired backticks count from ``quotes_from`` on (the last sentence): they do
-    not say which side they are on, and one written as content earlier would pair wrongly.
+    not say which side they are on, and one written as content earlier would pair wrongly;
+    a straight quote is open only when the paragraph's count is odd as well. String literals
+    of code are blanked by the callers that judge code.
     """
     if quotes:
         stray = _STRAY_TICK_RE.search(_INLINE_CODE_RE.sub(_blank, para), quotes_from)
@@ -330,9 +354,11 @@ def _open_bracket(para: str, *, quotes: bool = True, quotes_from: int = 0) -> in
     masked = _QUOTED_CHAR_RE.sub(_blank, _INLINE_CODE_RE.sub(_blank, para))
     stack: list[int] = []
     straight: int | None = None
+    paragraph_quotes = 0
     for m in _BRACKET_CHARS_RE.finditer(masked):
         c = m.group()
         if c == '"':
+            paragraph_quotes += 1
             if quotes and m.start() >= quotes_from:
                 straight = None if straight is not None else m.start()
         elif c in _OPENERS:
@@ -341,7 +367,9 @@ def _open_bracket(para: str, *, quotes: bool = True, quotes_from: int = 0) -> in
         elif stack and (quotes or c in ")]}）］｝"):
             stack.pop()
     candidates = stack[:1]
-    if straight is not None:
+    # a straight quote is open when the last sentence and the whole paragraph hold an odd
+    # number (a sentence boundary inside a quotation, '"foo." and "Bar"', pairs them across)
+    if straight is not None and paragraph_quotes % 2:
         candidates.append(straight)
     return min(candidates) if candidates else None
 

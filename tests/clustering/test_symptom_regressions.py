@@ -261,3 +261,40 @@ def test_foreign_run_in_a_quoted_string_is_shown_not_used() -> None:
     # not in quotes, or between apostrophes inside words: still the symptom
     assert spans("The system returns ошибка when it fails.", "unexpected_script") != []
     assert spans("Don't ошибка it's fine.", "unexpected_script") != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # brackets inside string literals of a doctest are content
+        "Strip the codes.\n\n>>> width('1\\x1b[10C')\n11\n>>> width('a\\x1b[5D')\n1",
+        # CommonMark code spans of any backtick length, a fence line inside a docstring
+        "Defaults to ````auto````. If ```0``` is given, nothing is kept (default).",
+        "Hide it:\n\nExample:\n    ```python\n    widget.display = False\n    ```",
+        # a frame of dashes around a sentence, a rule under a URL
+        "Move the disks.\n\n  ----------------\n   Press STOP to exit!\n  ----------------",
+        "See more:\n http://example.org/wiki/Tiling\n ---------------------",
+        # the body of a reST directive, a class name, a template field
+        "It maps tags.\n\n.. code-block:: python\n\n   Integer.tagSet -> Choice",
+        "It is used within the class.\n\nSee Also\n--------\nApplyConcatApply",
+        "Returns the trimmed mean of the data.\n\n%s",
+        # quotes paired across a sentence boundary inside a quotation; quoted quote marks
+        'It turns "... foo.\\nBar ..." into [..., "foo.", " ", "Bar", ...] with one space.',
+        "Styles are None, '', '\"', \"'\", '|' and '>'.",
+    ],
+)
+def test_complete_endings_with_code_and_markup(text: str) -> None:
+    assert spans(text, "truncation") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ">>> width('abc',\n...     5",  # a bracket open outside the string literal
+        'It works. He said "this" and "that is cu',
+        "It works. Then call `open",
+        "It works. Then E",  # a cut right after a sentence's first letter
+    ],
+)
+def test_cut_inside_code_quotes_and_words_is_still_found(text: str) -> None:
+    assert spans(text, "truncation") != []
