@@ -7,9 +7,12 @@ Usage (about a minute of CPU for the default sizes):
   nice -n 10 .venv/bin/python bench/eval_symptom_properties.py --seed 1 --n 2000
 
 Per property: ``n`` examples; for recall, a hit is the symptom with evidence covering the
-inserted run (repetition, unexpected_script), the symptom at all (truncation: one cut),
-the symptom on the broken block (code_syntax_error). Counts are broken down by the generator's
-choices (unit kind, separator, cut kind, list style ...) so a weak spot shows.
+inserted run (repetition, unexpected_script), the symptom at all (truncation: one cut per
+answer, inside a word, a sentence or a block; ``truncation`` counts the cuts whose text shows
+what was left open, ``truncation_undecidable`` the others, see ``textgen.Cut.decidable``,
+``truncation_all_cuts`` both), the symptom on the broken block (code_syntax_error). Counts
+are broken down by the generator's choices (unit kind, separator, cut kind, list style ...)
+so a weak spot shows.
 """
 
 from __future__ import annotations
@@ -109,6 +112,9 @@ def run(seed: int, n: int, show: str | None) -> dict:
             f"lang={blang}",
             text=text,
         )
+    # every cut inside a word, a sentence or a block, whether or not the text shows it
+    both = stats["truncation"] + stats["truncation_undecidable"]
+    stats["truncation_all_cuts"] = Counter({"n": both["n"], "hit": both["hit"]})
     for prop, c in stats.items():
         d = {"n": c["n"], "rate": round(c["hit"] / max(c["n"], 1), 4)}
         by = {}
