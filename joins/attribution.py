@@ -159,9 +159,9 @@ def _report_shares(combo: np.ndarray, cl: np.ndarray, n_clusters: int, n_combos:
         cl[valid] * n_combos + combo[valid], minlength=n_clusters * n_combos
     ).reshape(n_clusters, n_combos)
     others = counts.sum(0)[None, :] - counts
-    if n_clusters == 1 or (others.sum(1) == 0).any():
-        # No other cluster to compare with: use all reports (lift ~1, honest).
-        others = np.where(others.sum(1, keepdims=True) == 0, counts.sum(0)[None, :], others)
+    # A cluster with no other cluster to compare with (the only one, or the only one joined
+    # on these dimensions): use all reports (lift ~1, honest).
+    others = np.where(others.sum(1, keepdims=True) == 0, counts.sum(0)[None, :], others)
     return (others + SMOOTHING) / (others.sum(1, keepdims=True) + SMOOTHING * n_combos)
 
 

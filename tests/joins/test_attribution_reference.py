@@ -445,14 +445,33 @@ def _few_users_world():
     return rows, traffic
 
 
-def test_few_users_in_many_clusters_match_the_reference():
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_few_users_in_many_clusters_match_the_reference(anonymous):
     reports, traffic = _few_users_world()
+    if not anonymous:  # two user codes only: (cluster, user) keys collide most easily
+        reports = [r for r in reports if r["user"] is not None]
     got = attribute(_table(reports, DIMS), _traffic_table(traffic, ["pool", "model"]),
                     dimensions=DIMS, min_reports=1, details=True)  # fmt: skip
     want = Reference(reports, traffic, DIMS, ["pool", "model"], min_reports=1).rows()
     _compare(got, want)
     users = {(r["cluster_id"], r["value"]): r["users"] for r in want if r["dimension"] == "pool"}
-    assert users[("c3", "p1")] == 4 and users[("c1", "p2")] == 4  # each null user counts once
+    if anonymous:
+        assert users[("c3", "p1")] == 4 and users[("c1", "p2")] == 4  # each counts once
+    else:
+        assert users[("c2", "p1")] == 1 and users[("c0", "p1")] == 1
+
+
+def test_without_report_ids_the_arrival_order_is_the_order():
+    # No report id: reports are taken cluster by cluster in the order they came, exactly as
+    # if their ids were their arrival positions (the float sums follow that order).
+    reports, traffic = _world(7)
+    t = _table(reports, DIMS)
+    tr = _traffic_table(traffic, ["pool", "model"])
+    by_position = t.set_column(t.schema.get_field_index("report_id"), "report_id",
+                               pa.array([f"{i:06d}" for i in range(t.num_rows)]))  # fmt: skip
+    no_ids = t.drop_columns(["report_id"])
+    want = attribute(by_position, tr, dimensions=DIMS, details=True)
+    assert attribute(no_ids, tr, dimensions=DIMS, details=True).equals(want)
 
 
 def test_arrival_order_does_not_change_a_single_bit():
