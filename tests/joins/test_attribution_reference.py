@@ -648,7 +648,8 @@ def _wide_world():
     [
         EVERY_PAIR,  # the default candidate limits decide which pairs exist
         {"min_reports": 1, "pair_margin": -1.0},  # the default pair_alpha decides
-        {"pair_candidates_per_dimension": 4, **EVERY_PAIR},
+        {"max_pair_candidates": 12, **EVERY_PAIR},  # the default per dimension decides
+        {"pair_candidates_per_dimension": 4, "max_pair_candidates": 12, **EVERY_PAIR},  # 33 pairs
         {"max_pair_candidates": 12, "max_pairs": 5, **EVERY_PAIR},
     ],
 )
