@@ -738,7 +738,8 @@ def test_identical_evidence_ranks_the_newer_change_first_by_reports():
                      key=lambda r: r["rank"])  # fmt: skip
         assert bug[0]["score"] == bug[1]["score"]
         assert [r["value"] for r in bug[:2]] == ["c2", "r2"]
-    # ... and the other way round when c2 came first.
-    rows = _tie_reports([(3, "r2", "c1"), (0, "r1", "c2")])
+    # ... and the other way round when c2 came first (a report joined on neither, earlier
+    # still, is no value's first sighting).
+    rows = _tie_reports([(3, "r2", "c1"), (1, "r1", "c2"), (0, None, None)])
     out = attribute(_tie_table(rows), None, dimensions=["release", "config"])
     assert [r["value"] for r in out.to_pylist() if r["cluster_id"] == "bug"][:2] == ["r2", "c2"]
