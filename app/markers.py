@@ -14,6 +14,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from joins.onset import onset_and_end
+
 MARKER_COLUMNS = ["at", "kind", "label"]
 _ROLLBACK_OF = re.compile(r"rollback of\s+([^\s,;:()]+)", re.IGNORECASE)
 
@@ -26,8 +28,6 @@ def detected_end(series: pd.DataFrame) -> pd.Timestamp | None:
     """
     if series.empty:
         return None
-    from joins.onset import onset_and_end
-
     counts = series["reports"].to_numpy(dtype=float)
     req = series["requests"].fillna(0).to_numpy(dtype=float)
     _, end = onset_and_end(counts, req if (req > 0).any() else None)

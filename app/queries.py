@@ -23,7 +23,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from joins.schemas import CONTRACT_VERSION, REPORTS_BASE
+from joins.schemas import CONTRACT_VERSION, quote_identifier
+from pipeline.extract.views import report_dimensions
 
 #: The extract tables the dashboard reads; others (e.g. ``deploys``) are used when present, so
 #: tables added to the contract later do not make older extracts unreadable.
@@ -148,16 +149,15 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]
 
 
 def dimensions(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The routing dimension columns of ``reports``: every string column the base lacks."""
-    base = set(REPORTS_BASE.names)
-    return [n for n, t in _columns(con, "reports") if n not in base and t == "VARCHAR"]
+    """The routing dimension columns of ``reports`` (the contract's one rule)."""
+    return report_dimensions(con)
 
 
 def _column(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """``name`` quoted for SQL, after checking it is a filterable or dimension column."""
     if name not in set(dimensions(con)) | {"surface", "kind"}:
         raise ValueError(f"unknown reports column {name!r}")
-    return '"' + name.replace('"', '""') + '"'
+    return quote_identifier(name)
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

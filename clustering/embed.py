@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from clustering._text import PLACEHOLDER_RE
-from clustering.static import default_model_path
+from clustering.static import StaticEncoder, default_model_path, distill_table, load_or_distill
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -117,15 +117,11 @@ class Embedder:
             self.model.max_seq_length = max_seq_length
             self.dim = int(self.model.get_embedding_dimension() or 0)
         else:
-            from clustering.static import StaticEncoder, distill_table
-
             if static_dir is None:  # distilled in memory for this object (needs torch once)
                 table, tokenizer = distill_table(self.model_path, dim=static_dim)
                 self.model = StaticEncoder(tokenizer, table)
             else:
                 if not (Path(static_dir) / "modules.json").exists():
-                    from clustering.static import load_or_distill
-
                     load_or_distill(self.model_path, static_dir, dim=static_dim)  # saves it
                 self.model = StaticEncoder.load(static_dir)
             self.dim = self.model.dim

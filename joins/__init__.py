@@ -1,16 +1,47 @@
 """joins: request join, traffic denominators, attribution statistics, deploy suspects.
 
 A plain library (pyarrow / DuckDB / numpy / scipy): no Beam, no Streamlit, no CLI imports.
-See docs/attribution.md for the statistics and the evaluation.
+It also holds the contract's schemas (`joins.schemas`), at the bottom of the import graph so
+that every package imports them downward. See docs/attribution.md for the statistics.
 """
 
-from joins.attribution import ATTRIBUTION_SCHEMA, attribute
-from joins.columns import dimension_columns
-from joins.join import join_reports
-from joins.onset import onset_and_end, segment
-from joins.sticky import STICKY_SCHEMA, sticky_concentration
-from joins.suspects import SUSPECTS_SCHEMA, suspect_deploys
-from joins.timeseries import TIMESERIES_SCHEMA, cluster_timeseries
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+# Names are imported from their module on first use (PEP 562), as in `redaction`: scipy costs
+# about 2 s to import, and `joins.schemas` (pyarrow only) must stay light for every reader of
+# the contract, the CLI's `--help` included.
+_WHERE = {
+    "ATTRIBUTION_SCHEMA": "attribution", "attribute": "attribution",
+    "dimension_columns": "schemas", "join_reports": "join",
+    "onset_and_end": "onset", "segment": "onset",
+    "STICKY_SCHEMA": "sticky", "sticky_concentration": "sticky",
+    "SUSPECTS_SCHEMA": "suspects", "suspect_deploys": "suspects",
+    "TIMESERIES_SCHEMA": "timeseries", "cluster_timeseries": "timeseries",
+}  # fmt: skip
+
+if TYPE_CHECKING:
+    from joins.attribution import ATTRIBUTION_SCHEMA, attribute
+    from joins.join import join_reports
+    from joins.onset import onset_and_end, segment
+    from joins.schemas import dimension_columns
+    from joins.sticky import STICKY_SCHEMA, sticky_concentration
+    from joins.suspects import SUSPECTS_SCHEMA, suspect_deploys
+    from joins.timeseries import TIMESERIES_SCHEMA, cluster_timeseries
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'joins' has no attribute {name!r}")
+    value = getattr(import_module(f"joins.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "ATTRIBUTION_SCHEMA",

@@ -1,4 +1,7 @@
-"""Which columns are dimensions, and small Arrow helpers shared by the joins modules."""
+"""Small Arrow helpers shared by the joins modules (hours, string columns, encodings).
+
+Which columns are dimensions is decided in one place, `joins.schemas.dimension_columns`.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +10,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 HOUR_US = 3_600_000_000  # microseconds in an hour: timestamps are handled as int64 us
-
-
-def is_string_type(t: pa.DataType) -> bool:
-    """True for string, large_string, string_view and dictionary<_, string>."""
-    if pa.types.is_dictionary(t):
-        return is_string_type(t.value_type)
-    return (
-        pa.types.is_string(t)
-        or pa.types.is_large_string(t)
-        or (hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t))
-    )
-
-
-def dimension_columns(schema: pa.Schema, skip: tuple[str, ...] = ("request_id",)) -> list[str]:
-    """Every string column of a routing/traffic schema except the request id, in schema order.
-
-    The contract makes every string column a dimension, including ones it does not name
-    (e.g. ``context_tier``, ``sampler_build``). Same rule as ``joins.schemas``.
-    """
-    return [f.name for f in schema if f.name not in skip and is_string_type(f.type)]
 
 
 def as_string(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:

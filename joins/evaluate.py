@@ -33,8 +33,9 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from joins.attribution import SEP, attribute
-from joins.columns import HOUR_US, dimension_columns
+from joins.columns import HOUR_US
 from joins.join import join_reports
+from joins.schemas import DEPLOYS, dimension_columns
 from joins.suspects import suspect_deploys
 from joins.timeseries import cluster_timeseries
 
@@ -364,8 +365,6 @@ def load_replay(replay_dir: str | Path) -> dict[str, pa.Table]:
     traffic = ds.dataset(root / "traffic", format="parquet").to_table()
     deploy_files = sorted((root / "deploys").glob("*.jsonl"))
     if deploy_files:
-        from joins.schemas import DEPLOYS  # pyarrow only; used to parse types
-
         deploys = pa.concat_tables(
             [
                 pj.read_json(f, parse_options=pj.ParseOptions(explicit_schema=DEPLOYS))

@@ -19,7 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from joins.columns import encode, hours_of
+from joins import schemas
+from joins.columns import HOUR_US, encode, hour_timestamps, hours_of
+from joins.onset import onset_and_end
 from joins.stats import benjamini_hochberg
 
 SEP = " & "
@@ -375,10 +377,6 @@ def describe_series(
     Returns:
         FINDING_TIMESERIES rows: finding_id, hour, reports, requests, rate_per_million.
     """
-    from joins import schemas
-    from joins.columns import hour_timestamps
-    from joins.onset import onset_and_end
-
     cols: dict[str, list] = {"finding_id": [], "hour": [], "reports": [], "requests": []}
     all_t = TrafficIndex(traffic, data, ()) if traffic is not None else None
     for f in findings:
@@ -433,8 +431,6 @@ def describe_series(
 def findings_table(findings: Sequence[Finding]) -> pa.Table:
     """FINDINGS rows (see `joins.schemas.FINDINGS`), cluster findings first by cluster and
     rank, then run-wide findings by rank."""
-    from joins import schemas
-    from joins.columns import HOUR_US
 
     def ts(h):
         return None if h is None else int(h) * HOUR_US

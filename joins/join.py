@@ -5,14 +5,11 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from joins.columns import as_string, dimension_columns
+from joins.columns import as_string
+from joins.schemas import dimension_columns, quote_identifier
 
 REPORT_KEY = "request_pseudonym"
 ROUTING_KEY = "request_id"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def join_reports(
@@ -60,9 +57,9 @@ def join_reports(
     right = pa.table(right_cols)
 
     order = (["__ts DESC NULLS LAST"] if has_ts else []) + [
-        f"{_quote(d)} ASC NULLS LAST" for d in dims
+        f"{quote_identifier(d)} ASC NULLS LAST" for d in dims
     ]
-    dim_sel = ", ".join(f"d.{_quote(d)}" for d in dims)
+    dim_sel = ", ".join(f"d.{quote_identifier(d)}" for d in dims)
     sql = f"""
         WITH m AS (
             SELECT * FROM right_t WHERE __k IN (SELECT __k FROM left_t WHERE __k IS NOT NULL)

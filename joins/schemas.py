@@ -103,17 +103,36 @@ def _with_dimensions(base: pa.Schema, extra: list[str] | tuple[str, ...], before
     return pa.schema(fields[:i] + new + fields[i:])
 
 
-def dimension_columns(schema: pa.Schema) -> list[str]:
-    """Every string column of a routing or traffic schema except the request id, in order.
+def is_string_type(t: pa.DataType) -> bool:
+    """True for string, large_string, string_view and dictionary<_, string>."""
+    if pa.types.is_dictionary(t):
+        return is_string_type(t.value_type)
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or (hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t))
+    )
 
-    The contract makes every string column a dimension, including ones it does not name.
+
+def dimension_columns(
+    schema: pa.Schema, skip: tuple[str, ...] | frozenset[str] = ("request_id",)
+) -> list[str]:
+    """The one rule for dimensions: every string column of a schema not in ``skip``, in order.
+
+    The contract makes every string column of the routing log and traffic a dimension,
+    including ones it does not name (``context_tier``, ``sampler_build``). For the extract's
+    ``reports`` table, skip its base columns (`report_dimension_columns`).
     """
-    skip = {"request_id"}
-    return [
-        f.name
-        for f in schema
-        if f.name not in skip and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
-    ]
+    return [f.name for f in schema if f.name not in skip and is_string_type(f.type)]
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a double-quoted SQL identifier (standard SQL and DuckDB: quotes doubled).
+
+    Every dimension is a column named by the input's owner, so every query that names one
+    quotes it with this.
+    """
+    return '"' + name.replace('"', '""') + '"'
 
 
 # ---------------------------------------------------------------------------------------
@@ -307,6 +326,11 @@ INPUT_TABLES: dict[str, pa.Schema] = {
     "traffic": TRAFFIC_BASE,
     "deploys": DEPLOYS,
 }
+
+
+def report_dimension_columns(reports: pa.Schema) -> list[str]:
+    """The routing dimension columns of an extract's ``reports`` table, in order."""
+    return dimension_columns(reports, skip=frozenset(REPORTS_BASE.names))
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -9,7 +9,11 @@ replay's inputs for each routed bug and horizon H, found or not at each.
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import shutil
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -21,7 +25,8 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from pipeline.run.options import RunOptions
+from pipeline.errors import CliError
+from pipeline.run.options import KeySource, RunOptions
 
 SYMPTOMS = ("unexpected_script", "code_syntax_error", "repetition", "truncation")
 
@@ -114,7 +119,7 @@ def symptom_scores(db: Path, truth_dir: Path) -> dict[str, dict]:
 
 
 def evaluate(db: Path, truth_dir: Path) -> dict:
-    from joins.evaluate import evaluate_extract
+    from joins.evaluate import evaluate_extract  # deferred: scipy (seconds)
 
     result = evaluate_extract(str(db), truth_dir)
     result["leaked_values"] = leaked_values(db, truth_dir)
@@ -169,11 +174,17 @@ def time_to_detection(
     known). Returns {bug: {onset, by_hours: {H: {until, found, rank, q_value, lift,
     dimension, value, source}}, ttd_hours}}.
     """
-    from joins.evaluate import _read_extract, found, is_routed, load_causes, truth_causes
-    from pipeline.extract.publish import TriageError
+    from joins.evaluate import (  # deferred: scipy (seconds)
+        _read_extract,
+        found,
+        is_routed,
+        load_causes,
+        truth_causes,
+    )
+    from pipeline.extract.publish import TriageError  # deferred: Beam (seconds)
 
     if run is None:
-        from pipeline.run import job
+        from pipeline.run import job  # deferred: Beam (seconds)
 
         run = job.run
     say = progress or (lambda _msg: None)
@@ -294,3 +305,88 @@ def render(result: dict) -> str:
             f"(truth positives {v['positives']})"
         )
     return "\n".join(lines)
+
+
+def _command(args: argparse.Namespace) -> int:
+    truth = Path(args.truth)
+    if not (truth / "causes.json").exists():
+        raise CliError(f"{truth} is not a replay truth folder (no causes.json)")
+    if args.extract is None and args.until_hours is None:
+        raise CliError("nothing to evaluate: give --extract DB, or --input DIR --until-hours H")
+    result: dict = {}
+    if args.extract is not None:
+        db = Path(args.extract)
+        if not db.exists():
+            raise CliError(f"extract {db} does not exist")
+        result = evaluate(db, truth)
+        print(render(result))
+    if args.until_hours is not None:
+        try:
+            hours = parse_hours(args.until_hours)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        if args.input is None:
+            raise CliError("--until-hours needs --input DIR (the replay whose truth this is)")
+        if not (Path(args.input) / "feedback").is_dir():
+            raise CliError(f"{args.input} is not a triage input directory (no feedback/)")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from pipeline.extract.publish import TriageError  # deferred: Beam (seconds)
+        from redaction import InvalidPseudonymKeyError, MissingPseudonymKeyError  # deferred: spaCy
+
+        base = RunOptions(
+            input_dir=Path(args.input),
+            output_dir=Path("unused"),  # each replay writes to its own scratch folder
+            min_users=args.min_users,
+            key=KeySource(allow_demo=args.demo_key),
+        )
+        try:
+            base.key.resolve()  # fail before the first run, not inside it
+            ttd = time_to_detection(
+                base, truth, hours, progress=lambda m: print(m, file=sys.stderr, flush=True)
+            )
+        except (TriageError, MissingPseudonymKeyError, InvalidPseudonymKeyError) as exc:
+            raise CliError(str(exc)) from None
+        result["time_to_detection"] = ttd
+        print(render_ttd(ttd, hours))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, default=str) + "\n")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `triage evaluate` to the subcommands."""
+    ev = sub.add_parser(
+        "evaluate",
+        help="score an extract against a replay's truth folder",
+        description="Per bug: detected, rank and q of the true cause, lift, purity, coverage; "
+        "false alarms; leaked personal-data values by type; symptom recall and false "
+        "positives. Used by the tests and quoted in docs/.",
+    )
+    ev.add_argument("--truth", required=True, metavar="DIR", help="the replay's truth/ folder")
+    ev.add_argument("--extract", metavar="DB", help="OUT/triage.duckdb to score")
+    ev.add_argument(
+        "--until-hours",
+        metavar="H,H,...",
+        help="time to detection: for each routed bug and each H, run the job on --input "
+        "with --until onset + H (in-process, scratch output) and report whether a finding "
+        "names the bug's cause with rank <= 3 and q <= 0.05 (attributions if the extract "
+        "has no findings), e.g. 12,24,48",
+    )
+    ev.add_argument(
+        "--input", metavar="DIR", help="the replay's input directory (for --until-hours)"
+    )
+    ev.add_argument(
+        "--min-users",
+        type=int,
+        default=5,
+        metavar="K",
+        help="--min-users of the --until-hours runs (default 5)",
+    )
+    ev.add_argument(
+        "--demo-key",
+        action="store_true",
+        help="for --until-hours runs: the public demo pseudonym key if TRIAGE_PSEUDONYM_KEY "
+        "is unset (replays only)",
+    )
+    ev.add_argument("--json", metavar="FILE", help="also write the full result as JSON")
+    ev.set_defaults(func=_command)

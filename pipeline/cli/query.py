@@ -22,6 +22,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
+from joins.schemas import CONTRACT_VERSION
+from pipeline.errors import CliError
+
 FORMATS = ("table", "csv", "json", "parquet")
 READ_ONLY_TYPES = ("SELECT", "EXPLAIN")
 MAX_ERROR_CHARS = 300
@@ -44,8 +47,6 @@ def open_extract(path: Path | str):
     one that is not a triage extract, or an extract of another contract version.
     """
     import duckdb
-
-    from joins.schemas import CONTRACT_VERSION
 
     path = Path(path)
     if not path.exists():
@@ -263,8 +264,6 @@ def query(
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipeline.errors import CliError
-
     sql = args.sql
     if sql == "-":
         sql = sys.stdin.read()

@@ -11,21 +11,15 @@ import os
 import sys
 from pathlib import Path
 
+from pipeline.cli.argtypes import audit_budget
+from pipeline.errors import CliError
+
 
 def _day(value: str):
-    from pipeline.run.schedule import parse_day
+    from pipeline.run.schedule import parse_day  # deferred: Beam (seconds)
 
     try:
         return parse_day(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _audit_budget(value: str) -> float:
-    from pipeline.run.options import audit_budget_share
-
-    try:
-        return audit_budget_share(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -42,13 +36,12 @@ def _line(r) -> str:
 
 def _schedule(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from pipeline.errors import CliError
-    from pipeline.extract.lock import EX_TEMPFAIL, RunLocked
-    from pipeline.extract.publish import TriageError
-    from pipeline.run import schedule
-    from pipeline.run.locations import as_location
-    from pipeline.run.options import KeySource, RunOptions
-    from redaction import InvalidPseudonymKeyError, MissingPseudonymKeyError
+    from pipeline.extract.lock import EX_TEMPFAIL, RunLocked  # deferred: Beam (seconds)
+    from pipeline.extract.publish import TriageError  # deferred: Beam (seconds)
+    from pipeline.run import schedule  # deferred: Beam (seconds)
+    from pipeline.run.locations import as_location  # deferred: Beam (seconds)
+    from pipeline.run.options import KeySource, RunOptions  # deferred: Beam (seconds)
+    from redaction import InvalidPseudonymKeyError, MissingPseudonymKeyError  # deferred: spaCy
 
     if (args.date_from is None) != (args.date_to is None):
         raise CliError("--from and --to go together")
@@ -95,7 +88,7 @@ def _schedule(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `triage schedule` to the CLI's subcommands."""
-    from pipeline.extract.lock import EX_TEMPFAIL
+    from pipeline.extract.lock import EX_TEMPFAIL  # deferred: Beam (seconds)
 
     p = sub.add_parser(
         "schedule",
@@ -134,7 +127,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--beam-arg", action="append", metavar="ARG", help="extra Beam option")
     p.add_argument(
         "--audit-budget",
-        type=_audit_budget,
+        type=audit_budget,
         default=0.001,
         metavar="SHARE",
         help="share of texts with audit findings that fails a run; see triage run",

@@ -1,2 +1,3 @@
-"""The extract: publishing it (``publish.py``), its views and data dictionary, the run lock,
-the run summary, and the one way every reader opens it (``reader.py``)."""
+"""The extract: publishing it (``publish.py``), its views (``views.py``, which also holds the
+one reader-side rule for dimension columns), the data dictionary, the run lock and the run
+summary."""

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from joins import schemas
+from pipeline.extract import views
 from pipeline.run import locations
 from pipeline.run.options import RunOptions
 
@@ -113,7 +114,7 @@ def _check_local_input(inp: Path) -> None:
 
 def _check_remote_input(inp: str) -> None:
     """An object store has no folders: the input is its files (feedback ones required)."""
-    from pipeline.run.inputs import list_files
+    from pipeline.run.inputs import list_files  # deferred: Beam (seconds)
 
     found = {}
     for sub, pattern in INPUT_FILES:
@@ -199,7 +200,7 @@ def previous_first_seen(path: Path | None) -> dict | None:
 def _audit_labels(clusters: pa.Table):  # noqa: ANN202 - (pa.Table, redaction.AuditResult)
     """The clusters with what the audit finds in their labels masked, and what it masked.
     Labels quote redacted comments the audit has already read; this is the last look."""
-    from redaction.audit import audit_batch
+    from redaction.audit import audit_batch  # deferred: spaCy
 
     audited = audit_batch(clusters.column("label").to_pylist())
     if not audited.result.texts_with_findings:
@@ -252,7 +253,7 @@ def publish(opts: RunOptions, staging: str, started: datetime, seconds: float) -
             f"accounting failed: {unique} unique valid reports in, "
             f"{reports_out} out; nothing published"
         )
-    from redaction.audit import AuditResult
+    from redaction.audit import AuditResult  # deferred: spaCy
 
     # The audit masked what it found in the report texts as they were redacted
     # (pipeline.run.stages); the labels get the same here. The run fails only above the budget.
@@ -333,8 +334,6 @@ def _write_version(version_dir: Path, tables: dict[str, pa.Table]) -> None:
             con.execute(
                 f"copy \"{name}\" to '{version_dir / PARQUET_LINK / name}.parquet' (format parquet)"
             )
-        from pipeline.extract import views
-
         views.create_views(con)
         con.execute("checkpoint")
     finally:

@@ -13,10 +13,12 @@ Two views adapt to tables the extract may gain later, chosen when the extract is
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from joins import schemas
+from joins.schemas import quote_identifier
 
 #: Change events within this many hours of the data's first/last report are not changes:
 #: the value was simply already (or still) in service when the data starts (ends).
@@ -51,10 +53,6 @@ class View:
     kind: str = "view"  # "view" or "macro" (a table macro: called like a table function)
     signature: str = ""  # for macros: the parameter list, e.g. "(since, until)"
     extra: list[str] = field(default_factory=list)  # more doc lines (how to use it well)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_str(value: str) -> str:
@@ -157,7 +155,7 @@ def _cluster_daily(_: ViewContext) -> str:
 
 
 def _symptom_rates_hourly(ctx: ViewContext) -> str:
-    dims = [_quote(d) for d in ctx.dimensions]
+    dims = [quote_identifier(d) for d in ctx.dimensions]
     dim_list = ", ".join(dims)
     per_dim = (
         f"""union all
@@ -212,11 +210,11 @@ def _what_changed(ctx: ViewContext) -> str:
     dims = list(ctx.dimensions)
     in_reports = (
         " union all ".join(
-            f"""select {_sql_str(d)} as dimension, {_quote(d)} as value, submitted_hour,
+            f"""select {_sql_str(d)} as dimension, {quote_identifier(d)} as value, submitted_hour,
                        platform_, hardware_
                 from (select *, {"platform" if "platform" in dims else "null"} as platform_,
                              {"hardware" if "hardware" in dims else "null"} as hardware_
-                      from reports) where {_quote(d)} is not null"""
+                      from reports) where {quote_identifier(d)} is not null"""
             for d in dims
         )
         or "select null::varchar as dimension, null::varchar as value, "
@@ -488,6 +486,19 @@ VIEW_DEFS: tuple[View, ...] = (
 VIEWS: dict[str, View] = {v.name: v for v in VIEW_DEFS}
 
 
+def report_dimensions(con) -> list[str]:
+    """The routing dimension columns of the extract's ``reports`` (`joins.schemas`' one rule).
+
+    Every reader of an extract (the views here, the dashboard, `triage query`) asks this.
+    """
+    with warnings.catch_warnings():
+        # No rows are read (limit 0): the copy DuckDB warns about for DB-API results is empty,
+        # and a relation (con.sql) would clash with a caller's unfinished result.
+        warnings.simplefilter("ignore", UserWarning)
+        reports = con.execute("select * from reports limit 0").to_arrow_reader().schema
+    return schemas.report_dimension_columns(reports)
+
+
 def extract_context(con) -> ViewContext:
     """The ViewContext of the extract open on ``con`` (its tables must already exist)."""
     tables = {
@@ -496,16 +507,8 @@ def extract_context(con) -> ViewContext:
             "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
         ).fetchall()
     }
-    cols = [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_name = 'reports' order by ordinal_position"
-        ).fetchall()
-    ]
-    base = set(schemas.REPORTS_BASE.names)
     return ViewContext(
-        dimensions=tuple(c for c in cols if c not in base),
+        dimensions=tuple(report_dimensions(con)),
         has_traffic_hourly="traffic_hourly" in tables,
         has_deploys="deploys" in tables,
     )

@@ -138,8 +138,12 @@ def build_tables(
 
     ``records``: the joined, clustered reports as a table (as `joined.join_batch` gives
     them) or as dicts; every step is columnar."""
-    from joins import attribute, cluster_timeseries, sticky_concentration
-    from joins.causes import find_causes
+    from joins import (  # deferred: scipy (worker)
+        attribute,
+        cluster_timeseries,
+        sticky_concentration,
+    )
+    from joins.causes import find_causes  # deferred: scipy (worker)
 
     table = records if isinstance(records, pa.Table) else records_table(records)
     reports = _records_table(_sorted_by_report_id(table), dimensions)

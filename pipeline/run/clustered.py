@@ -187,7 +187,7 @@ def cluster_table(
     ``min_users`` (K) distinct users, the clusters the extract publishes (see
     `clustering.labels`).
     """
-    from clustering import (
+    from clustering import (  # deferred: sklearn (worker)
         assign_stable_ids,
         cluster_reports,
         label_clusters,

@@ -17,10 +17,12 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from joins import schemas
+from joins.columns import as_string
 from pipeline.run.options import KeySource
 from pipeline.run.progress import Progress
 from pipeline.run.tagged import split_by_tag
 from pipeline.run.validate import DEFAULT_LIMITS, InputLimits, iter_feedback_lines, parse_timestamp
+from redaction import Pseudonymizer
 
 REPORTS = "reports"
 QUARANTINE = "quarantine"
@@ -152,13 +154,10 @@ class _KeyRoutingFile(beam.DoFn):
         self.dimensions = dimensions
 
     def setup(self):
-        from redaction import Pseudonymizer
-
         self.pseudonyms = Pseudonymizer(self.key.resolve())
 
     def process(self, path: str, wanted=None):
-        from joins.columns import as_string
-        from pipeline.run.joined import keyed_routing_schema
+        from pipeline.run.joined import keyed_routing_schema  # deferred: scipy (worker)
 
         table = pq.read_table(FileSystems.open(path))
         pseudonyms = [

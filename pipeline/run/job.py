@@ -29,6 +29,7 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from joins import schemas
 from pipeline.extract import publish as extract
 from pipeline.extract.lock import RunLock
 from pipeline.run import locations, worker_watch
@@ -117,9 +118,6 @@ class _WriteStaging(beam.DoFn):
 
     def process(self, tables, quarantine, counts, redactions, audit):
         import pyarrow as pa
-
-        from joins import schemas
-        from pipeline.run import locations
 
         tables = dict(tables)
         rows = sorted(quarantine, key=lambda q: (q["source"], q["line"], q["reason"]))
@@ -213,9 +211,8 @@ def _runner(opts: RunOptions):
         from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
         if opts.runner == "multiprocess":
-            from pipeline.run.worker_watch import watch_subprocess_workers
-
-            watch_subprocess_workers()  # a killed worker fails the run instead of hanging it
+            # A killed worker fails the run instead of hanging it.
+            worker_watch.watch_subprocess_workers()
             args += [
                 "--direct_running_mode=multi_processing",
                 f"--direct_num_workers={opts.workers}",
@@ -227,7 +224,7 @@ def _runner(opts: RunOptions):
         # Beam's Dask runner on a dask.distributed cluster (--beam-arg=--dask_client_address=...)
         from apache_beam.runners.dask.dask_runner import DaskRunner
 
-        from pipeline.run.dask_compat import patch_dask_runner
+        from pipeline.run.dask_compat import patch_dask_runner  # deferred: Dask
 
         patch_dask_runner()
         return DaskRunner(), PipelineOptions(args)

@@ -33,7 +33,7 @@ def join_batch(batch: dict, routing: Iterable[pa.Table], dimensions: list[str]) 
     A request logged more than once takes its latest row (ties: `joins.join_reports`'s rule),
     so the result does not depend on the order the runner delivered the tables in.
     """
-    from joins import join_reports
+    from joins import join_reports  # deferred: scipy (worker)
 
     reports = batch["reports"]
     if not isinstance(reports, pa.Table):

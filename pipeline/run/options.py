@@ -45,7 +45,11 @@ class KeySource:
     def resolve(self) -> bytes:
         """The key; one-line ``MissingPseudonymKeyError`` when none can be had (a worker
         without the key stops here, before it pseudonymises anything)."""
-        from redaction import KEY_ENV_VAR, MissingPseudonymKeyError, pseudonym_key_from_env
+        from redaction import (  # deferred: on first use
+            KEY_ENV_VAR,
+            MissingPseudonymKeyError,
+            pseudonym_key_from_env,
+        )
 
         value = os.environ.get(self.env_var, "")
         secret = self.secret or _secret_name_from_env()
@@ -64,7 +68,7 @@ def read_secret(name: str) -> str:
     """The payload of the Google Secret Manager version ``name`` (the caller's credentials:
     on Dataflow the worker service account). Any failure is one ``MissingPseudonymKeyError``
     line naming the secret, never showing its value."""
-    from redaction import MissingPseudonymKeyError
+    from redaction import MissingPseudonymKeyError  # deferred: on first use
 
     if not _SECRET_NAME.fullmatch(name):
         raise MissingPseudonymKeyError(
@@ -129,7 +133,7 @@ class RunOptions:
 
     def input_limits(self):  # noqa: ANN201 - pipeline.run.validate.InputLimits (lazy import)
         """The reader's limits for this run."""
-        from pipeline.run.validate import InputLimits
+        from pipeline.run.validate import InputLimits  # deferred: DuckDB
 
         return InputLimits(max_line_bytes=self.max_line_bytes, max_text_chars=self.max_text_chars)
 

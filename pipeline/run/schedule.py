@@ -153,7 +153,7 @@ def run_days(
     results = []
     with RunLock(out):
         if run is None:  # imported under the lock: a skipped schedule exits before loading Beam
-            from pipeline.run.job import run
+            from pipeline.run.job import run  # deferred: Beam (seconds)
         for day in days:
             t0 = time.monotonic()
             since, until = day_window(day, window_days)
@@ -193,7 +193,7 @@ def run_range_one_job(
     t0 = time.monotonic()
     with RunLock(out):
         if run is None:
-            from pipeline.run.job import run
+            from pipeline.run.job import run  # deferred: Beam (seconds)
         previous = previous_extract(out, first)
         summary = _job(base, target, since, until, previous, run)
     return DayResult(last, since, until, target, previous, summary, None, time.monotonic() - t0)

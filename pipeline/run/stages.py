@@ -31,14 +31,14 @@ class _RedactBatch(beam.DoFn):
         self.key = key
 
     def setup(self):
-        from redaction import Pseudonymizer, Redactor
+        from redaction import Pseudonymizer, Redactor  # deferred: spaCy (worker)
 
         self.redactor = Redactor()
         self.pseudonyms = Pseudonymizer(self.key.resolve())
         self.progress = Progress("redact")
 
     def process(self, batch: list[dict]):
-        from redaction.audit import audit_batch
+        from redaction.audit import audit_batch  # deferred: spaCy (worker)
 
         texts = []
         for rec in batch:
@@ -95,7 +95,7 @@ def _sum_counts(dicts) -> dict:
 
 def _sum_audits(records) -> dict:
     """The audit records of every batch (`AuditResult.as_record`) summed into one."""
-    from redaction.audit import AuditResult
+    from redaction.audit import AuditResult  # deferred: spaCy (worker)
 
     total = AuditResult.from_record(None)
     for record in records:
@@ -144,7 +144,7 @@ class CountUniqueReports(beam.PTransform):
 
 
 def _with_symptoms(rec: dict) -> dict:
-    from clustering import detect_symptoms
+    from clustering import detect_symptoms  # deferred: sklearn (worker)
 
     evidence = []
     names: set[str] = set()
@@ -178,11 +178,11 @@ class _EmbedBatch(beam.DoFn):
         self.backend = backend
 
     def setup(self):
-        from clustering import Embedder
+        from clustering import Embedder  # deferred: sklearn (worker)
 
         if self.backend == "static":
             # Distilled once from the installed MiniLM into a local cache (no data in it).
-            from clustering.static import cached_static_dir
+            from clustering.static import cached_static_dir  # deferred: sklearn (worker)
 
             self.embedder = Embedder(
                 batch_size=self.batch_size, backend="static", static_dir=cached_static_dir()
@@ -192,7 +192,7 @@ class _EmbedBatch(beam.DoFn):
         self.progress = Progress("embed")
 
     def process(self, batch: list[dict]):
-        from clustering import embedding_text
+        from clustering import embedding_text  # deferred: sklearn (worker)
 
         texts = [
             embedding_text(r["comment_redacted"], r["response_redacted"], r["symptoms"])
@@ -257,7 +257,7 @@ class _SpillBundle(beam.DoFn):
             yield self._write()
 
     def _write(self) -> str:
-        from pipeline.run.spill import write_records
+        from pipeline.run.spill import write_records  # deferred: on the worker that spills
 
         path = write_records(self.staging, self.records)
         self.records = []
@@ -271,7 +271,7 @@ class _SpillBundle(beam.DoFn):
 
 
 def _cluster(paths: list, previous: dict | None, random_state: int, min_users: int = 5) -> dict:
-    from pipeline.run.clustered import REPORTS, cluster_spilled
+    from pipeline.run.clustered import REPORTS, cluster_spilled  # deferred: sklearn (worker)
 
     started = time.monotonic()
     # Sorted paths and a stable sort by report id: the result does not depend on which
@@ -282,7 +282,7 @@ def _cluster(paths: list, previous: dict | None, random_state: int, min_users: i
 
 
 def _join(clustered: dict, routing, dimensions: list[str]) -> dict:  # noqa: ANN001
-    from pipeline.run.joined import join_batch
+    from pipeline.run.joined import join_batch  # deferred: scipy (worker)
 
     started = time.monotonic()
     joined = join_batch(clustered, routing, dimensions)
