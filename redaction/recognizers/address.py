@@ -109,9 +109,10 @@ _STREET_FIRST_CAP = "|".join(
 # Street words or suffixes written after the name, before the number.
 _STREET_SUFFIX = (
     r"\p{Lu}[\p{Ll}\p{M}]*(?:strasse|straße|str\.|weg|gasse|platz|allee|damm|laan|straat|"
-    r"gracht|plein|kade|katu|tie|kuja|polku|gatan|vägen|gata|veien|vegen|gade|vej|utca|"
+    r"gracht|plein|kade|katu|tie|kuja|polku|gatan|vägen|gata|veien|vegen|vegur|gade|vej|utca|"
     r"ulice|iela|gatvė|tänav)"
-    r"|(?i:strasse|straße|str\.|gürtel|weg|gasse|platz|allee|utca|u\.|út|körút|tér|fasor|"
+    r"|(?i:strasse|straße|str\.|gürtel|weg|gasse|platz|allee|allé|utca|u\.|út|körút|krt\.|"
+    r"rkp\.|tér|fasor|"
     r"sokak|sokağı|caddesi|cad\.|aqq\.|vej|gade|gata|gatan|laan|straat|ulice|iela)"
 )
 _STREET_WORD_FIRST = regex.compile(
@@ -121,6 +122,8 @@ _STREET_WORD_FIRST = regex.compile(
     # a capitalised street word, the name, then the number: "Rua Cinco de Julho 912"
     # Polish and Spanish abbreviations, lower case: "ul. Podleśna 17", "c/ Eras 47"
     rf"|(?<![\p{{L}}\p{{M}}])(?:ul\.|al\.|c/)[ \t]*{_NAME}[ \t]*,?[ \t]*{_HOUSE}"
+    # Portuguese "R" (rua) without its dot: "R José Malhoa 51"
+    rf"|(?<![\p{{L}}\p{{M}}.])R[ \t]+{_NAME}[ \t]*,?[ \t]*{_HOUSE}"
     rf"|(?<![\p{{L}}\p{{M}}])(?:{_STREET_FIRST_CAP})"
     rf"[ \t]+(?:{_PART}[ \t]+){{0,2}}{_NAME}[ \t]*,?[ \t]*{_HOUSE}"
 )
@@ -128,6 +131,15 @@ _STREET_SUFFIX_FIRST = regex.compile(
     rf"(?<![\p{{L}}\p{{M}}])(?:{_CAP}[ \t]+(?:{_PART}[ \t]+){{0,2}}){{0,3}}(?:{_STREET_SUFFIX})"
     rf"[ \t]+{_HOUSE}"
 )
+# After words that put an address there, a name and a house number: "lives on Joaquin Suarez
+# 2906", "the north side of Slude Strand 83", "address: Costanera 9293, Athol".
+_ADDRESS_CUE = regex.compile(
+    r"(?i:\b(?:lives?|lived|living|located|situated|moved)[ \t]+(?:on|at|to)|side[ \t]+of|"
+    r"address(?:[ \t]+is)?[ \t]*:?|ship(?:ped)?[ \t]+to|sent[ \t]+to|deliver(?:ed)?[ \t]+to)"
+    rf"[ \t]+(?:the[ \t]+)?(?P<addr>(?:\d{{1,5}}[ \t]+)?{_NAME}[ \t]+\d{{1,5}}[A-Za-z]?\b)"
+)
+# "Elliot and Dalmatinova 108": a street's name and another street, an intersection.
+_INTERSECTION_BEFORE = regex.compile(rf"(?<![\p{{L}}\p{{M}}]){_NAME}[ \t]+(?:and|&)[ \t]+$")
 # "the corner of 94 Watson Street and Tekla Village", "... of Agip u. 91. St. and Lara Dam"
 _SIDE = rf"(?:\d{{1,5}}[ \t]+)?{_NAME}(?:[ \t]+{_HOUSE})?(?:[ \t]+(?:St|Ave|Rd)\.?)?"
 _CORNER = regex.compile(
@@ -144,7 +156,7 @@ _MILITARY = regex.compile(
 # postcode, a country ("\n Apt. 566\n Bobadela\n Portugal 37404", ", Maniitsoq, Greenland").
 _BREAK = r"(?:[ \t]*(?:(?:\\n|\n)[ \t]*,?|,)[ \t]*(?:(?:\\n|\n)[ \t]*)?)"
 _CONTINUATION = regex.compile(
-    rf"(?:[ \t]+|{_BREAK})(?:(?i:apt|apartment|suite|ste|unit)\.?[ \t]*[\w\-]+|"
+    rf"(?:[ \t]+|{_BREAK})(?:(?i:apt|apartment|suite|ste|unit)\b\.?[ \t]*#?[\w\-]*\d[\w\-]*|"
     rf"\d{{4,6}}(?:-\d{{3,4}})?\b)"
     rf"|{_BREAK}(?:nan|\p{{Lu}}{{2,3}}(?=[ \t]*(?:\\n|\n|,|\d|$))|\d{{4,6}}(?:-\d{{3,4}})?"
     rf"|{_NAME}(?:[ \t]+\(\p{{Lu}}[\p{{L}}]*\))?(?:[ \t]+\d{{4,6}}(?:-\d{{3,4}})?)?"
@@ -174,6 +186,7 @@ class InternationalAddressRecognizer(RegexSpanRecognizer):
         SpanPattern("street suffix then number", _STREET_SUFFIX_FIRST, 0.6),
         SpanPattern("corner of two streets", _CORNER, 0.6, "addr"),
         SpanPattern("military mail", _MILITARY, 0.7),
+        SpanPattern("name and number after an address cue", _ADDRESS_CUE, 0.6, "addr"),
     )
 
     def may_match(self, text: str) -> bool:  # noqa: D102
@@ -183,7 +196,13 @@ class InternationalAddressRecognizer(RegexSpanRecognizer):
         """A house number, postcode or box number somewhere in it."""
         return any(c.isdigit() for c in value)
 
-    def adjust(self, text: str, start: int, end: int) -> tuple[int, int]:  # noqa: D102
+    def adjust(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """Trailing punctuation off; the start moved back over a street named before "and"
+        ("Elliot and Dalmatinova 108"); the end over the lines that follow
+        (:func:`extend_address`)."""
+        before = _INTERSECTION_BEFORE.search(text, max(0, start - 60), start)
+        if before is not None:
+            start = before.start()
         while end > start and text[end - 1] in ".,;: \n":
             end -= 1
         end = extend_address(text, end)

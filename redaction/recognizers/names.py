@@ -36,8 +36,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from redaction import names as N
 from redaction.entities import PERSON
-from redaction.lexicon import load_common_non_names
 from redaction.recognizers.code_context import looks_like_code_or_foreign
+from redaction.recognizers.places import in_place_context, is_demonym
 
 # "\\n" written out (JSON pasted as text, logs): the letter after it starts a new word.
 _ESCAPED_BREAK = regex.compile(r"\\[nrt](?=[\p{Lu}\d+(])")
@@ -61,7 +61,8 @@ _LIST = regex.compile(
 _WORD = regex.compile(rf"{_UPPER_WORD}|{_PARTICLE}|\p{{Lu}}\.?")
 _TITLES = frozenset(
     {"mr", "mrs", "ms", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "mme", "mlle",
-     "sr", "sra", "srta", "señor", "señora", "dott", "ing", "miss", "mister"}
+     "sr", "sra", "srta", "señor", "señora", "dott", "ing", "miss", "mister", "princess",
+     "prince", "duchess", "baroness", "countess"}
 )  # fmt: skip
 _PARTICLES = frozenset(_PARTICLE[3:-1].split("|"))
 _NEVER = N.COMMON | N.TECH
@@ -230,14 +231,18 @@ _STREET_LAST = regex.compile(
 _ORG_AFTER = regex.compile(
     r"^(?:[ \t]+(?:&|and|\p{Lu}[\w'.\-]*)){0,3}[ \t]+(?i:inc|corp|corporation|ltd|limited|"
     r"llc|plc|gmbh|ag|s\.?a|co|company|holdings?|group|incorporated|bank|ventures|industries|"
-    r"technologies|solutions|international|resources|therapeutics|foods|energy)\b"
+    r"technologies|solutions|international|resources|therapeutics|foods|energy|kabushiki|"
+    r"kaisha|fund|club|university|college|hospital|hotel|resort|airport|museum|stadium|"
+    r"institute|foundation|partners|associates|capital|securities|insurance|financial|"
+    r"airlines?|entertainment)\b"
 )
 
 
 def in_address(text: str, start: int, end: int) -> bool:
     """True if ``text[start:end]`` is part of a street address (a number or street word beside
     it, or a street word ending it) or of an organisation's name (a legal form or a firm's
-    word after it), which a person's name is not."""
+    word after it), which a person's name is not; or a place (after "lives in", "moved here
+    from", ...; a demonym such as "Greenlander": :mod:`redaction.recognizers.places`)."""
     before = text[max(0, start - 24) : start]
     after = text[end : end + 48]
     return (
@@ -245,12 +250,16 @@ def in_address(text: str, start: int, end: int) -> bool:
         or _STREET_AFTER.search(after) is not None
         or _STREET_LAST.search(text, start, end) is not None
         or _ORG_AFTER.search(after) is not None
+        or in_place_context(text, start, end)
+        or (" " not in text[start:end] and is_demonym(text[start:end]))
     )
 
 
 @lru_cache(maxsize=1)
 def _common_words() -> tuple[frozenset[str], frozenset[str]]:
     """(common English words of 3+ letters, every one of them with one letter dropped)."""
+    from redaction.lexicon import load_common_non_names
+
     common = frozenset(w for w in STOP_WORDS | load_common_non_names() if len(w) >= 3)
     dropped = frozenset(w[:i] + w[i + 1 :] for w in common for i in range(len(w)))
     return common, dropped
@@ -430,6 +439,9 @@ _NAME_RUN = (
 )
 
 
+_NAME_RUN_RE = regex.compile(_NAME_RUN)
+
+
 class NameCueRecognizer(EntityRecognizer):
     """Capitalised words where people write names: after a greeting, a sign-off, "sent by",
     a relation or a title; before a role in parentheses or an e-mail address in angle
@@ -453,6 +465,26 @@ class NameCueRecognizer(EntityRecognizer):
             r"(?i:[\"']?(?:name|full_?name|author|owner|contact|customer|user_?name|first_?name|"
             r"last_?name|display_?name|assignee|reviewer|sender|recipient)[\"']?\s*[:=]\s*[\"']?)"
             rf"(?P<name>{_NAME_RUN})"
+        ),
+        # a list after a word for people: "Attendees: Ana Silva, Okonkwo and Mina"
+        regex.compile(
+            r"(?i:\b(?:attendees|participants|present|invitees|founders|members|reviewers|"
+            r"speakers|authors|guests|organi[sz]ers|approvers|cc|to|team))[ \t]*:[ \t]*"
+            rf"(?P<list>{_NAME_RUN}(?:[ \t]*,[ \t]*{_NAME_RUN}){{0,8}}(?:,?[ \t]+(?:and|&)[ \t]+"
+            rf"{_NAME_RUN})?)"
+        ),
+        # the one who said it: "Cerah said the model answered in Thai."
+        regex.compile(
+            rf"(?:^|(?<=[\n.!?][ \t]{{0,3}}))(?P<name>{_NAME_RUN})[ \t]+(?:said|says|told|asked|"
+            r"wrote|replied|mentioned|reported|noted|noticed|thinks|suggested|confirmed|"
+            r"explained|complained)\b"
+        ),
+        # a name before a phone number in parentheses: "Toma (560 1234) reported"
+        regex.compile(rf"(?P<name>{_NAME_RUN})[ \t]*\((?=[+\d])[\d \t.()+\-]{{5,24}}\)"),
+        # a name after a dash closing a contact line: "WhatsApp +44 1534 456789 - Kebato"
+        regex.compile(
+            rf"(?m:^)[^\n]*(?:\d[^\n\d]{{0,3}}){{5}}[^\n]*?[ \t][-–—][ \t]*(?P<name>{_NAME_RUN})"
+            r"[ \t]*$"
         ),
     )
     WEAK: ClassVar[tuple[regex.Pattern, ...]] = (
@@ -485,6 +517,7 @@ class NameCueRecognizer(EntityRecognizer):
     # without it skips the pattern (same result, one substring test instead of a scan).
     NEEDS: ClassVar[tuple[tuple[str, ...], ...]] = (
         (), ("(",), ("(",), ("@",), ("--", "—", "–", "~"), (":", "="),  # strong
+        (":",), (), ("(",), ("-", "–", "—"),
         (), (":",), ("\n",),  # weak
     )  # fmt: skip
 
@@ -500,9 +533,26 @@ class NameCueRecognizer(EntityRecognizer):
                 if need and not any(n in text for n in need):
                     continue
                 for m in pattern.finditer(text, concurrent=False, overlapped=True):
+                    if "list" in pattern.groupindex:
+                        out.extend(self._listed_names(text, m.start("list"), m.end("list")))
+                        continue
                     span = self._name(text, m.start("name"), m.end("name"), strong)
                     if span is not None:
                         out.append(span)
+        return out
+
+    def _listed_names(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Each item of a list of people (split at commas and "and"), as after a strong cue;
+        a place among them stays."""
+        out = []
+        for item in _NAME_RUN_RE.finditer(text, start, end):
+            span = self._name(text, item.start(), item.end(), True)
+            if span is None:
+                continue
+            words = [t for t in _tokens(text, *span) if t.flags >= 0]
+            if len(words) == 1 and words[0].flags > 0 and words[0].flags & N.PLACE:
+                continue
+            out.append(span)
         return out
 
     @staticmethod
