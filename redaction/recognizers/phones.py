@@ -15,10 +15,11 @@ Without any cue, a number *grouped as people write phone numbers* counts when it
 number of some region (:func:`is_grouped_phone`): 7 to 12 digits in two to five groups of
 2-8 digits joined by single spaces or dashes ("642 553 625", "52-40-07-16", "95 612537"),
 not a date, not a count written with thousands separators ("1 234 567 rows"), not a range
-("1200-1350"), not a postcode ("72856-575") or an SSN's 3-2-4 shape. Every phone recognizer shares one validation hook on the text around a match
-(:func:`rejected_by_context`): digits that go on into a street name are a house number
-("092 4748 Westfall Avenue"), digits right after ``12:30:`` or ``12.`` are a time's or a
-decimal's fraction.
+("1200-1350"), not a postcode ("72856-575") or an SSN's 3-2-4 shape. Every phone recognizer
+shares one validation hook on the text around a match (:func:`rejected_by_context`): digits
+that go on into a street name are a house number ("092 4748 Westfall Avenue"), digits right
+after ``12:30:`` or ``12.`` are a time's or a decimal's fraction, digits after "Apt."/"Suite"
+are a flat's number.
 """
 
 from __future__ import annotations
