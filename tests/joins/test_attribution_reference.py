@@ -743,3 +743,20 @@ def test_identical_evidence_ranks_the_newer_change_first_by_reports():
     rows = _tie_reports([(3, "r2", "c1"), (1, "r1", "c2"), (0, None, None)])
     out = attribute(_tie_table(rows), None, dimensions=["release", "config"])
     assert [r["value"] for r in out.to_pylist() if r["cluster_id"] == "bug"][:2] == ["r2", "c2"]
+
+
+def test_min_reports_zero_tests_every_cell():
+    # With no minimum every (cluster, value) has a row, including the cells of a cluster
+    # with no report joined on the dimension: nothing observed, nothing expected, lift inf.
+    reports = _rows([
+        ("bug", "fresh", 10, "p1", "m1", "t1"), ("bug", "fresh", 4, "p2", "m1", "t2"),
+        ("bg", "fresh", 9, "p2", "m2", None),
+    ])  # fmt: skip
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": "m1", "requests": 40 + h}
+        for h in range(10)
+        for p in ("p1", "p2")
+    ]
+    want = _check(reports, traffic, min_reports=0, min_users=0)
+    empty = [r for r in want if r["cluster_id"] == "bg" and r["dimension"] == "tier"]
+    assert len(empty) == 2 and all(r["lift"] == math.inf and r["p_value"] == 1 for r in empty)
