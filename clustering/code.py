@@ -254,8 +254,10 @@ def _python_error(code: str) -> int | None:
 
 
 def _strip_repl_prompts(code: str) -> str:
-    """A ``>>>`` session: keep the statements, drop the printed output lines."""
-    if not code.lstrip().startswith(">>>"):
+    """A ``>>>`` session: keep the statements, drop the printed output lines. A session may
+    open with comment lines (``# Must be run in an async context``)."""
+    first = next((ln for ln in code.splitlines() if ln.strip() and ln.lstrip()[0] != "#"), "")
+    if not first.lstrip().startswith(">>>"):
         return code
     kept = []
     for line in code.splitlines():

@@ -298,3 +298,10 @@ def test_complete_endings_with_code_and_markup(text: str) -> None:
 )
 def test_cut_inside_code_quotes_and_words_is_still_found(text: str) -> None:
     assert spans(text, "truncation") != []
+
+
+def test_fenced_doctest_session_opening_with_a_comment_is_judged_as_a_session() -> None:
+    ok = "Example:\n```py\n# Must be run in an async loop\n>>> c = Client()\n>>> c.get(1)\n3\n```"
+    assert spans(ok, "code_syntax_error") == []
+    broken = "Example:\n```py\n# a comment\n>>> c = Client(\n>>> c.get(1)\n```"
+    assert spans(broken, "code_syntax_error") != []
