@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
@@ -219,6 +220,40 @@ class ReadRouting(beam.PTransform):
         )
 
 
+class ReadTraffic(beam.PTransform):
+    """traffic/*.parquet -> one value: the whole traffic table (None without a traffic folder).
+
+    The attribution's denominators; a side input of `AttributeClusters`, so the step itself
+    reads no file.
+    """
+
+    def __init__(self, input_dir: str):
+        super().__init__()
+        self.input_dir = input_dir
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "TrafficFolder" >> beam.Create([self.input_dir])
+            | "ReadTrafficTable" >> beam.Map(read_table_dir, "traffic")
+        )
+
+
+class ReadDeploys(beam.PTransform):
+    """deploys/*.jsonl -> one value: the list of deploy records (see `read_deploys`)."""
+
+    def __init__(self, input_dir: str):
+        super().__init__()
+        self.input_dir = input_dir
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "DeploysFolder" >> beam.Create([self.input_dir])
+            | "ReadDeployRecords" >> beam.Map(read_deploys)
+        )
+
+
 def routing_dimensions(input_dir: str) -> list[str]:
     """Every string column of the routing log except request_id: the run's dimensions.
 
@@ -251,22 +286,36 @@ def read_table_dir(input_dir: str, sub: str) -> pq.Table | None:
 
 
 def read_deploys(input_dir: str) -> list[dict]:
-    """deploys/*.jsonl as records with UTC datetimes; bad lines are skipped and counted."""
+    """deploys/*.jsonl as records with UTC datetimes.
+
+    A line that is not a JSON object with a deploy_id and a valid started_at cannot be matched
+    to an onset and is skipped; `triage run` reports how many (stderr, `deploys` progress).
+    """
     out = []
+    skipped = 0
     for path in list_files(f"{input_dir.rstrip('/')}/deploys/*.jsonl"):
         with FileSystems.open(path) as fh:
             for raw in fh:
+                if not raw.strip():
+                    continue
                 try:
                     rec = json.loads(raw)
                 except ValueError:
+                    skipped += 1
                     continue
-                if not isinstance(rec, dict) or not rec.get("deploy_id"):
-                    continue
-                started = parse_timestamp(rec.get("started_at"))
-                if started is None:
+                started = parse_timestamp(rec.get("started_at")) if isinstance(rec, dict) else None
+                if started is None or not rec.get("deploy_id"):
+                    skipped += 1
                     continue
                 row = {name: rec.get(name) for name in schemas.DEPLOYS.names}
                 row["started_at"] = started
                 row["finished_at"] = parse_timestamp(rec.get("finished_at"))
                 out.append(row)
+    if skipped:  # counts only: a deploy line holds no personal data, but say nothing more
+        print(
+            f"[read deploys] {skipped:,} lines skipped: not a deploy record with a deploy_id "
+            "and an RFC 3339 started_at",
+            file=sys.stderr,
+            flush=True,
+        )
     return out

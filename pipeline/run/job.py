@@ -5,7 +5,7 @@
                                         ├─► request ids with a report ─┐     │          ▼
                                         └─► count distinct report ids  │     │         out
     routing ─► key request ids ─► keep the reported ones ◄─────────────┘ ────┘
-    traffic, deploys ──────────────────────────────────────────────── (read by attribute)
+    traffic, deploys ─► one table, one list ─────────────────────────► (side inputs of attribute)
 
 Reading, redaction, symptoms and embedding run fused, record by record, on every worker;
 nothing is shuffled between them. Deduplication, clustering, the join and the attribution
@@ -40,10 +40,10 @@ from pipeline.run.inputs import (
     OUT_OF_WINDOW,
     QUARANTINE,
     REPORTS,
+    ReadDeploys,
     ReadFeedback,
     ReadRouting,
-    read_deploys,
-    read_table_dir,
+    ReadTraffic,
     routing_dimensions,
 )
 from pipeline.run.options import RunOptions
@@ -63,20 +63,16 @@ from pipeline.run.worker_watch import WORKER_DIED
 class _Attribute(beam.DoFn):
     def __init__(
         self,
-        input_dir: str,
         dimensions: list[str],
         min_users: int,
         previous_first_seen: dict | None = None,
     ):
-        self.input_dir = input_dir
         self.dimensions = dimensions
         self.min_users = min_users
         self.previous_first_seen = previous_first_seen or {}
 
-    def process(self, clustered: dict):
+    def process(self, clustered: dict, traffic, deploys):
         started = time.monotonic()
-        traffic = read_table_dir(self.input_dir, "traffic")
-        deploys = read_deploys(self.input_dir)
         tables = build_tables(
             clustered[CLUSTERED_REPORTS],
             clustered[CLUSTER_INFO],
@@ -91,24 +87,32 @@ class _Attribute(beam.DoFn):
 
 
 class AttributeClusters(beam.PTransform):
-    """The joined, clustered value -> the extract's tables (attributions, suspects, ...)."""
+    """The joined, clustered value -> the extract's tables (attributions, suspects, ...).
+
+    :param traffic: a PCollection of one value, the traffic table (`ReadTraffic`).
+    :param deploys: a PCollection of one value, the deploy records (`ReadDeploys`).
+    """
 
     def __init__(
         self,
-        input_dir: str,
+        traffic,  # noqa: ANN001 - a Beam PCollection
+        deploys,  # noqa: ANN001 - a Beam PCollection
         dimensions: list[str],
         min_users: int,
         previous_first_seen: dict | None = None,
     ):
         super().__init__()
-        self.input_dir = input_dir
+        self.traffic = traffic
+        self.deploys = deploys
         self.dimensions = dimensions
         self.min_users = min_users
         self.previous_first_seen = previous_first_seen
 
     def expand(self, joined):
         return joined | "RankCauses" >> beam.ParDo(
-            _Attribute(self.input_dir, self.dimensions, self.min_users, self.previous_first_seen)
+            _Attribute(self.dimensions, self.min_users, self.previous_first_seen),
+            traffic=beam.pvalue.AsSingleton(self.traffic),
+            deploys=beam.pvalue.AsSingleton(self.deploys),
         )
 
 
@@ -183,8 +187,10 @@ def build_pipeline(
         input_dir, opts.key, dims, opts.since, opts.until, wanted=beam.pvalue.AsSingleton(reported)
     )
     joined = (clustered, routing) | "JoinRouting" >> JoinRouting(dims)
+    traffic = p | "ReadTraffic" >> ReadTraffic(input_dir)
+    deploys = p | "ReadDeploys" >> ReadDeploys(input_dir)
     tables = joined | "AttributeClusters" >> AttributeClusters(
-        input_dir, dims, opts.min_users, previous_first_seen
+        traffic, deploys, dims, opts.min_users, previous_first_seen
     )
 
     counts = (
