@@ -672,6 +672,9 @@ def test_within_part_test_of_a_one_user_part():
     ]
     want = _check(reports, traffic, min_reports=1, pair_margin=-1.0)
     assert ("a", "p1 & m1") in {(r["cluster_id"], r["value"]) for r in want}
+    # A value with exactly min_reports reports is a candidate too.
+    want = _check(reports, traffic, min_reports=6, pair_margin=-1.0)
+    assert ("a", "p1 & m1") in {(r["cluster_id"], r["value"]) for r in want}
 
 
 def test_one_report_and_no_report():
@@ -760,3 +763,21 @@ def test_min_reports_zero_tests_every_cell():
     want = _check(reports, traffic, min_reports=0, min_users=0)
     empty = [r for r in want if r["cluster_id"] == "bg" and r["dimension"] == "tier"]
     assert len(empty) == 2 and all(r["lift"] == math.inf and r["p_value"] == 1 for r in empty)
+
+
+def test_tied_candidates_are_taken_in_value_order():
+    # Four pools with identical evidence in the cluster and room for three candidates per
+    # dimension: the first three in sorted value order are the ones paired.
+    spec = [("tie", "fresh", 3, f"q{i}", "m1", "t1") for i in range(1, 5)]
+    spec += [("bg", "fresh", 3, f"a{i}", "m2", "t2") for i in range(1, 5)]
+    rows = _rows(spec, hours=1)
+    traffic = [
+        {"hour": EPOCH_HOUR0, "pool": p, "model": m, "requests": 10 if m == "m1" else 100}
+        for p in [f"a{i}" for i in range(1, 5)] + [f"q{i}" for i in range(1, 5)]
+        for m in ("m1", "m2")
+    ]
+    want = _check(rows, traffic, **EVERY_PAIR)
+    paired = {
+        r["value"] for r in want if r["cluster_id"] == "tie" and r["dimension"] == "pool & model"
+    }
+    assert paired == {"q1 & m1", "q2 & m1", "q3 & m1"}
