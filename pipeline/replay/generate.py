@@ -160,6 +160,44 @@ def _make_users(rng: random.Random, platform: str, scale: float) -> Users:
     return Users(ids, list(langs), list(surfaces), cum)
 
 
+def _prepare_folders(output: Path) -> None:
+    """Create the five folders of a replay and delete an earlier replay's files in them.
+
+    Why: a rerun into the same folder with a shorter window or another scenario must not
+    leave days behind that the pipeline would read as part of this replay.
+    """
+    for sub in ("feedback", "routing", "traffic", "deploys", "truth"):
+        (output / sub).mkdir(parents=True, exist_ok=True)
+        for old in (output / sub).glob("*"):
+            if old.is_file():
+                old.unlink()
+
+
+def _write_deploys(path: Path, deploys: tuple[w.Deploy, ...]) -> None:
+    """deploys/deploys.jsonl: the scenario's change log, one contract record a line."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in _deploy_records(deploys):
+            fh.write(json.dumps(rec) + "\n")
+
+
+def _dimension_values(pool: w.Pool, region: str, model: str, versions: dict[str, str]) -> dict:
+    """The routing dimensions of a request served by ``pool`` in ``region``: the contract's
+    named ones and the component versions that answered.
+
+    One definition for the traffic rows, the routing rows (reported and decoy) and the truth,
+    so the three always agree on a request's dimensions.
+    """
+    return {
+        "model": model,
+        "platform": pool.platform,
+        "hardware": pool.hardware,
+        "server_pool": pool.name,
+        "region": region,
+        "context_tier": pool.context_tier,
+        **versions,
+    }
+
+
 def _deploy_records(deploys: tuple[w.Deploy, ...]) -> list[dict]:
     out = []
     for d in deploys:
@@ -309,27 +347,18 @@ def simulate(
         scenario = build_scenario(scenario, seed)
     sc = scenario
     output = Path(output)
-    for sub in ("feedback", "routing", "traffic", "deploys", "truth"):
-        (output / sub).mkdir(parents=True, exist_ok=True)
-        for old in (output / sub).glob("*"):
-            if old.is_file():
-                old.unlink()
+    _prepare_folders(output)
     rng = random.Random(seed)
     text_rng = random.Random(seed * 7919 + 1)
     noise = np.random.default_rng(seed)
     users = {p: _make_users(rng, p, scale) for p in w.PLATFORM_SHARE}
     last_session: dict[str, str] = {}
 
-    with open(output / "deploys/deploys.jsonl", "w", encoding="utf-8") as fh:
-        for rec in _deploy_records(sc.deploys):
-            fh.write(json.dumps(rec) + "\n")
+    _write_deploys(output / "deploys/deploys.jsonl", sc.deploys)
 
     days = _DayFiles(output, sc.extra_dimensions)
     traffic_schema = schemas.traffic_schema(list(sc.extra_dimensions))
-    reports_schema = truth_reports_schema(sc.extra_dimensions)
-    truth_reports = pq.ParquetWriter(output / "truth/reports.parquet", reports_schema)
-    truth_pii = pq.ParquetWriter(output / "truth/pii.parquet", TRUTH_PII)
-    truth_symptoms = pq.ParquetWriter(output / "truth/symptoms.parquet", TRUTH_SYMPTOMS)
+    truth = _TruthFiles(output, sc.extra_dimensions)
     hourly_rows: list[dict] = []
     counts = defaultdict(int)
     traffic_day: list[dict] = []
@@ -411,20 +440,12 @@ def simulate(
                 days.add_line(later.strftime("%Y-%m-%d"), iso_utc(later), line, rid, None)
                 n_copies = 2
                 counts["duplicate_lines"] += 1
-        dim_values = {
-            "model": model,
-            "platform": pool.platform,
-            "hardware": pool.hardware,
-            "server_pool": pool.name,
-            "region": region,
-            "context_tier": pool.context_tier,
-            **v,
-        }
+        dim_values = _dimension_values(pool, region, model, v)
         if in_log:
             days.routing[t_req.strftime("%Y-%m-%d")].append(
                 {"request_id": request_id, "ts": t_req, **dim_values}
             )
-        truth_buf["reports"].append(
+        truth.rows["reports"].append(
             {
                 "report_id": rid,
                 "cause": cause.name,
@@ -442,7 +463,7 @@ def simulate(
             }
         )
         for field, s, e, etype, value in txt.pii:
-            truth_buf["pii"].append(
+            truth.rows["pii"].append(
                 {
                     "report_id": rid,
                     "field": field,
@@ -453,21 +474,20 @@ def simulate(
                 }
             )
         for field, s, e, name in txt.symptoms:
-            truth_buf["symptoms"].append(
+            truth.rows["symptoms"].append(
                 {"report_id": rid, "field": field, "symptom": name, "start": s, "end": e}
             )
         counts[f"reports_{cause.name}"] += 1
         counts["reports"] += 1
         return user_idx, session
 
-    truth_buf: dict[str, list[dict]] = defaultdict(list)
     misrouted_share = sc.misrouted_share or _no_misrouting
     plain = [c for c in sc.causes if c.session_mean <= 1]
     sticky = [c for c in sc.causes if c.session_mean > 1]
     for h in range(int((sc.end - sc.start) / timedelta(hours=1))):
         t = sc.start + timedelta(hours=h)
         if t.hour == 0 and h > 0:
-            _flush_truth(truth_buf, truth_reports, truth_pii, truth_symptoms, reports_schema)
+            truth.flush()
             prev = (t - timedelta(days=1)).strftime("%Y-%m-%d")
             pq.write_table(
                 pa.Table.from_pylist(traffic_day, schema=traffic_schema),
@@ -483,19 +503,8 @@ def simulate(
         mid = t + timedelta(minutes=30)
         for pool, region, model, req, mis in rows:
             v = sc.versions(pool, model, mid)
-            traffic_day.append(
-                {
-                    "hour": t,
-                    "model": model,
-                    "platform": pool.platform,
-                    "hardware": pool.hardware,
-                    "server_pool": pool.name,
-                    "region": region,
-                    "context_tier": pool.context_tier,
-                    **v,
-                    "requests": int(round(req)),
-                }
-            )
+            dims = _dimension_values(pool, region, model, v)
+            traffic_day.append({"hour": t, **dims, "requests": int(round(req))})
             if model == "sonnet-4":
                 sonnet[pool.platform][0] += req
                 sonnet[pool.platform][1] += mis
@@ -534,14 +543,13 @@ def simulate(
             )
         _add_decoys(days, rows, t, hour_reports, noise, sc.versions)
 
-    _flush_truth(truth_buf, truth_reports, truth_pii, truth_symptoms, reports_schema)
+    truth.flush()
     last = (sc.end - timedelta(days=1)).strftime("%Y-%m-%d")
     pq.write_table(
         pa.Table.from_pylist(traffic_day, schema=traffic_schema), output / f"traffic/{last}.parquet"
     )
     days.flush_before("9999-99-99")
-    for writer in (truth_reports, truth_pii, truth_symptoms):
-        writer.close()
+    truth.close()
     pq.write_table(
         pa.Table.from_pylist(days.malformed, schema=TRUTH_MALFORMED),
         output / "truth/malformed.parquet",
@@ -581,26 +589,41 @@ def _add_decoys(
             {
                 "request_id": f"req_{int(ids[i, 0]):016x}{int(ids[i, 1]) & 0xFFFFFFFF:08x}",
                 "ts": ts,
-                "model": model,
-                "platform": pool.platform,
-                "hardware": pool.hardware,
-                "server_pool": pool.name,
-                "region": region,
-                "context_tier": pool.context_tier,
-                **v,
+                **_dimension_values(pool, region, model, v),
             }
         )
 
 
-def _flush_truth(buf, reports_w, pii_w, symptoms_w, reports_schema=TRUTH_REPORTS) -> None:
-    for key, writer, schema in (
-        ("reports", reports_w, reports_schema),
-        ("pii", pii_w, TRUTH_PII),
-        ("symptoms", symptoms_w, TRUTH_SYMPTOMS),
-    ):
-        if buf[key]:
-            writer.write_table(pa.Table.from_pylist(buf[key], schema=schema))
-        buf[key] = []
+class _TruthFiles:
+    """truth/reports, pii and symptoms.parquet, appended a day at a time.
+
+    Rows wait in ``rows`` until `flush` (once a simulated day) writes them as row groups, so
+    memory holds about a day of truth at any ``--scale``.
+    """
+
+    def __init__(self, out: Path, extra_dimensions: tuple[str, ...]):
+        reports_schema = truth_reports_schema(extra_dimensions)
+        self._writers = {
+            key: (pq.ParquetWriter(out / f"truth/{key}.parquet", schema), schema)
+            for key, schema in (
+                ("reports", reports_schema),
+                ("pii", TRUTH_PII),
+                ("symptoms", TRUTH_SYMPTOMS),
+            )
+        }
+        self.rows: dict[str, list[dict]] = {key: [] for key in self._writers}
+
+    def flush(self) -> None:
+        """Append the waiting rows of each file and empty the buffers."""
+        for key, (writer, schema) in self._writers.items():
+            if self.rows[key]:
+                writer.write_table(pa.Table.from_pylist(self.rows[key], schema=schema))
+            self.rows[key] = []
+
+    def close(self) -> None:
+        """Close the three writers (their footers make the files readable)."""
+        for writer, _ in self._writers.values():
+            writer.close()
 
 
 def main_progress(msg: str) -> None:
