@@ -36,6 +36,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from redaction import names as N
 from redaction.entities import PERSON
+from redaction.lexicon import load_common_non_names
 from redaction.recognizers.code_context import looks_like_code_or_foreign
 from redaction.recognizers.places import in_place_context, is_demonym
 
@@ -258,8 +259,6 @@ def in_address(text: str, start: int, end: int) -> bool:
 @lru_cache(maxsize=1)
 def _common_words() -> tuple[frozenset[str], frozenset[str]]:
     """(common English words of 3+ letters, every one of them with one letter dropped)."""
-    from redaction.lexicon import load_common_non_names
-
     common = frozenset(w for w in STOP_WORDS | load_common_non_names() if len(w) >= 3)
     dropped = frozenset(w[:i] + w[i + 1 :] for w in common for i in range(len(w)))
     return common, dropped
