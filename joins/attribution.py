@@ -383,7 +383,6 @@ def _pairs(
     """Score pairs of promising single values; append the ones clearly better than parts."""
     C = len(prep.clusters)
     wanted: dict[tuple[str, str], set[tuple[int, int, int]]] = {}
-    part_score: dict[tuple[int, str, int], float] = {}
     best_single: dict[int, float] = {}
     for c in range(C):
         cands: list[tuple[float, str, int]] = []
@@ -398,8 +397,6 @@ def _pairs(
             ok = (cells["obs"][c] >= min_reports) & (cells["obs"][c] > cells["exp"][c])
             idx = [i for i in np.argsort(-s, kind="stable") if ok[i]][:per_dim]
             cands += [(float(s[i]), d, int(i)) for i in idx]
-            for i in idx:
-                part_score[(c, d, int(i))] = float(s[i])
             best_single[c] = max(best_single.get(c, 0.0), float(s.max(initial=0.0)))
         cands.sort(key=lambda t: (-t[0], dims.index(t[1]), t[2]))
         cands = cands[:max_cand]
@@ -420,10 +417,9 @@ def _pairs(
             if k is None:
                 continue
             st = _row_stats(cells, c, k)
-            # Beat both parts *and* the cluster's best single value: a pair that merely
-            # refines a proxy of the best value adds nothing.
-            best_part = max(part_score[(c, d1, i1)], part_score[(c, d2, i2)], best_single[c])
-            if st["score"] <= (1.0 + margin) * best_part or st["reports"] < min_reports:
+            # Beat the cluster's best single value (so both parts, whose scores are among
+            # its singles): a pair that merely refines a proxy of the best value adds nothing.
+            if st["score"] <= (1.0 + margin) * best_single[c] or st["reports"] < min_reports:
                 continue
             # Within each part, the pair must be over-represented too (its users' share of
             # the part beats traffic's share): otherwise the part alone explains it.

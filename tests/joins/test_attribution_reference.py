@@ -781,3 +781,29 @@ def test_tied_candidates_are_taken_in_value_order():
         r["value"] for r in want if r["cluster_id"] == "tie" and r["dimension"] == "pool & model"
     }
     assert paired == {"q1 & m1", "q2 & m1", "q3 & m1"}
+
+
+def test_pair_thresholds_at_their_boundaries():
+    # p1 and m1 are each over-represented in "bug", but mostly apart: their pair has one
+    # report against ~2.7 expected, a score of exactly 0, which no margin lets through.
+    # (p3, m3) has exactly one report (= min_reports) and p3 is only ever served by m3, so
+    # within p3 the pair is exactly what traffic predicts: p = 1, which pair_alpha = 1 keeps
+    # out and anything above lets in.
+    reports = _rows([
+        ("bug", "fresh", 10, "p1", "m2", "t1"), ("bug", "fresh", 10, "p2", "m1", "t1"),
+        ("bug", "fresh", 1, "p1", "m1", "t1"), ("bug", "fresh", 1, "p3", "m3", "t1"),
+        ("bg", "fresh", 20, "p2", "m2", "t2"),
+    ])  # fmt: skip
+    volume = {("p1", "m1"): 300, ("p1", "m2"): 10, ("p2", "m1"): 10, ("p2", "m2"): 2000,
+              ("p3", "m3"): 1}  # fmt: skip
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": m, "requests": r}
+        for h in range(10)
+        for (p, m), r in volume.items()
+    ]
+    pairs = {(r["cluster_id"], r["value"]): r for r in _check(reports, traffic, **EVERY_PAIR)
+             if " & " in r["dimension"]}  # fmt: skip
+    assert ("bug", "p1 & m1") not in pairs
+    assert pairs[("bug", "p3 & m3")]["reports"] == 1
+    pairs = {r["value"] for r in _check(reports, traffic, **{**EVERY_PAIR, "pair_alpha": 1.0})}
+    assert "p3 & m3" not in pairs
