@@ -13,7 +13,7 @@ import math
 import random
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +32,7 @@ from pipeline.replay.model import (
 )
 from pipeline.replay.phrases import LANG_SHARE
 from pipeline.replay.scenarios import build_scenario
-from pipeline.replay.texts import report_text
+from pipeline.replay.texts import ReportText, report_text
 
 CAUSES = ("background", "routing_1m", "tpu_corruption", "topk_sampler")
 SURFACES = (("claude_code", 0.55), ("claude_ai", 0.35), ("api", 0.10))
@@ -340,53 +340,238 @@ def simulate(
     ``scale`` multiplies traffic (and so reports, users and routing rows); 1.0 gives about
     20,000 reports over Aug 1 - Sep 20 2025 for the postmortem. ``scenario``: a name of
     `pipeline.replay.scenarios.SCENARIOS` (built for ``seed``) or a `Scenario`.
+
+    The steps draw from the replay's random streams in a fixed order, and that order fixes the
+    bytes for a seed: a change that moves a draw changes every file after it (``diff -r`` two
+    replays of the same seed to check a refactor).
     """
     if scale <= 0 or not math.isfinite(scale):
         raise ValueError("--scale must be a positive number")
     if isinstance(scenario, str):
         scenario = build_scenario(scenario, seed)
-    sc = scenario
     output = Path(output)
     _prepare_folders(output)
-    rng = random.Random(seed)
-    text_rng = random.Random(seed * 7919 + 1)
-    noise = np.random.default_rng(seed)
-    users = {p: _make_users(rng, p, scale) for p in w.PLATFORM_SHARE}
-    last_session: dict[str, str] = {}
+    replay = _Replay(output, scenario, seed=seed, scale=scale, progress=progress)
+    _write_deploys(output / "deploys/deploys.jsonl", scenario.deploys)
+    for t in _hours(scenario):
+        if t.hour == 0 and t > scenario.start:
+            replay.end_day(_day(t - timedelta(days=1)))
+        replay.hour(t)
+    replay.end_day(_day(scenario.end - timedelta(days=1)), last=True)
+    return replay.finish()
 
-    _write_deploys(output / "deploys/deploys.jsonl", sc.deploys)
 
-    days = _DayFiles(output, sc.extra_dimensions)
-    traffic_schema = schemas.traffic_schema(list(sc.extra_dimensions))
-    truth = _TruthFiles(output, sc.extra_dimensions)
-    hourly_rows: list[dict] = []
-    counts = defaultdict(int)
-    traffic_day: list[dict] = []
+def _hours(sc: Scenario) -> Iterator[datetime]:
+    """The start of each hour of the scenario's window, in order."""
+    for h in range(int((sc.end - sc.start) / timedelta(hours=1))):
+        yield sc.start + timedelta(hours=h)
 
-    def emit_report(
+
+def _day(t: datetime) -> str:
+    """The day of ``t`` as the per-day files name it (feedback, routing and traffic)."""
+    return t.strftime("%Y-%m-%d")
+
+
+@dataclass
+class _Site:
+    """Where a request was served: pool, region, model and the component versions that
+    answered (the scenario's version columns at the middle of the hour)."""
+
+    pool: w.Pool
+    region: str
+    model: str
+    versions: dict[str, str]
+
+    def dimensions(self) -> dict:
+        """The request's routing dimensions (see `_dimension_values`)."""
+        return _dimension_values(self.pool, self.region, self.model, self.versions)
+
+    def rate(self, cause: Cause, at: datetime) -> float:
+        """``cause``'s complaints per million exposed requests here at ``at``."""
+        return cause.rate(self.pool, self.region, self.model, self.versions, at)
+
+
+@dataclass
+class _Draft:
+    """One report as its client sends it (``record``), with what only the truth knows: the
+    text's injected spans, the request's time, and whether the request is in the routing log."""
+
+    record: dict  # the contract's fields, sometimes an extra one the pipeline drops
+    text: ReportText
+    submitted: datetime
+    request_ts: datetime
+    request_id: str | None
+    in_log: bool
+    lang: str
+
+
+class _Replay:
+    """What the steps of one replay share while it is written hour by hour.
+
+    Three random streams: ``rng`` draws the users, sessions, record fields and defects,
+    ``text_rng`` the texts, ``noise`` (numpy) the traffic jitter, the number of reports and
+    the decoy routing rows. Each is drawn in a fixed order; that order is the replay's bytes.
+    Per-day buffers (`_DayFiles`, `_TruthFiles`, the day's traffic rows) keep about a day in
+    memory, so ``--scale`` reaches millions of reports.
+    """
+
+    def __init__(
+        self,
+        output: Path,
+        sc: Scenario,
+        *,
+        seed: int,
+        scale: float,
+        progress: Callable[[str], None] | None,
+    ):
+        self.output, self.sc, self.seed, self.scale = output, sc, seed, scale
+        self.progress = progress
+        self.rng = random.Random(seed)
+        self.text_rng = random.Random(seed * 7919 + 1)
+        self.noise = np.random.default_rng(seed)
+        # The users are the rng's first draws, platform by platform.
+        self.users = {p: _make_users(self.rng, p, scale) for p in w.PLATFORM_SHARE}
+        self.last_session: dict[str, str] = {}  # user id: the session of their latest report
+        self.days = _DayFiles(output, sc.extra_dimensions)
+        self.truth = _TruthFiles(output, sc.extra_dimensions)
+        self.traffic_schema = schemas.traffic_schema(list(sc.extra_dimensions))
+        self.traffic_day: list[dict] = []
+        self.hourly_rows: list[dict] = []
+        self.counts: defaultdict[str, int] = defaultdict(int)
+        self.misrouted_share = sc.misrouted_share or _no_misrouting
+        self.plain = [c for c in sc.causes if c.session_mean <= 1]
+        self.sticky = [c for c in sc.causes if c.session_mean > 1]
+
+    def hour(self, t: datetime) -> None:
+        """The hour starting at ``t``: traffic per (pool, region, model), the reports each
+        cause draws on each of them, the Sonnet 4 misrouting truth, the decoy routing rows."""
+        rows = _traffic_rows(t, self.scale, self.noise, self.misrouted_share)
+        mid = t + timedelta(minutes=30)
+        sonnet: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        n_reports = 0
+        for pool, region, model, req, mis in rows:
+            site = _Site(pool, region, model, self.sc.versions(pool, model, mid))
+            self.traffic_day.append({"hour": t, **site.dimensions(), "requests": int(round(req))})
+            if model == "sonnet-4":
+                sonnet[pool.platform][0] += req
+                sonnet[pool.platform][1] += mis
+            exposure = {"legit": req - mis, "requests": req, "misrouted": mis}
+            n_reports += self._plain_reports(t, site, exposure)
+            n_reports += self._sticky_reports(t, site, exposure)
+        self._misrouting_truth(t, sonnet)
+        _add_decoys(self.days, rows, t, n_reports, self.noise, self.sc.versions)
+
+    def _plain_reports(self, t: datetime, site: _Site, exposure: dict[str, float]) -> int:
+        """Reports of the causes whose users report once: a Poisson count per cause (all
+        counts drawn before any report), each report at a uniform time in the hour.
+
+        Returns how many, which sizes the hour's decoys.
+        """
+        mid = t + timedelta(minutes=30)
+        draws = [
+            self.noise.poisson(exposure[c.exposure] * site.rate(c, mid) / 1e6) for c in self.plain
+        ]
+        n = 0
+        for cause, k in zip(self.plain, draws, strict=True):
+            for _ in range(int(k)):
+                t_req = t + timedelta(seconds=self.rng.uniform(0, 3599))
+                self.report(cause, site, t_req)
+                n += 1
+        return n
+
+    def _sticky_reports(self, t: datetime, site: _Site, exposure: dict[str, float]) -> int:
+        """Reports of the sticky causes: a Poisson number of sessions, each a geometric number
+        of reports (mean ``session_mean``) by one user in one session on the same site, minutes
+        apart, as a misrouted session stays misrouted. Returns how many."""
+        mid = t + timedelta(minutes=30)
+        n = 0
+        for cause in self.sticky:
+            rate = site.rate(cause, mid)
+            sessions = self.noise.poisson(
+                exposure[cause.exposure] * rate / cause.session_mean / 1e6
+            )
+            for _ in range(int(sessions)):
+                k = int(self.noise.geometric(1 / cause.session_mean))
+                t_req = t + timedelta(seconds=self.rng.uniform(0, 3599))
+                user_idx, session = None, None
+                for _ in range(k):
+                    user_idx, session = self.report(cause, site, t_req, user_idx, session)
+                    n += 1
+                    t_req += timedelta(minutes=self.rng.uniform(3, 40))
+        return n
+
+    def _misrouting_truth(self, t: datetime, sonnet: dict[str, list[float]]) -> None:
+        """truth/misrouting_hourly.parquet's rows for hour ``t``: per platform, its Sonnet 4
+        requests and how many of them were misrouted."""
+        for platform, (s_req, s_mis) in sorted(sonnet.items()):
+            self.hourly_rows.append(
+                {
+                    "hour": t,
+                    "platform": platform,
+                    "sonnet4_requests": int(round(s_req)),
+                    "misrouted_requests": int(round(s_mis)),
+                }
+            )
+
+    def report(
+        self,
         cause: Cause,
-        pool: w.Pool,
-        region: str,
-        model: str,
-        v: dict[str, str],
+        site: _Site,
         t_req: datetime,
         user_idx: int | None = None,
         session: str | None = None,
     ) -> tuple[int, str]:
-        u = users[pool.platform]
-        if user_idx is None and cause.surface is not None:
-            idx, cum = u.of_surface(cause.surface)
-            user_idx = idx[rng.choices(range(len(idx)), cum_weights=cum)[0]]
-        elif user_idx is None:
-            user_idx = rng.choices(range(len(u.ids)), cum_weights=u.cum_weights)[0]
-        user = u.ids[user_idx]
+        """One report of ``cause`` about a request served at ``site`` at ``t_req``: its
+        feedback line(s), its request's routing row, its truth rows.
+
+        ``user_idx`` and ``session`` continue a sticky session; the returned pair is what the
+        session's next report passes in.
+        """
+        users = self.users[site.pool.platform]
+        if user_idx is None:
+            user_idx = self._pick_user(cause, users)
+        session = self._session(users.ids[user_idx], session)
+        draft = self._draft(cause, site, user_idx, session, t_req)
+        status, n_copies = self._write_feedback(draft)
+        if draft.in_log:  # no request id, or a gap in the log: the join must cope
+            self.days.routing[_day(t_req)].append(
+                {"request_id": draft.request_id, "ts": t_req, **site.dimensions()}
+            )
+        self._record_truth(draft, cause, status, n_copies, site)
+        self.counts[f"reports_{cause.name}"] += 1
+        self.counts["reports"] += 1
+        return user_idx, session
+
+    def _pick_user(self, cause: Cause, users: Users) -> int:
+        """A reporting user, weighted by how often each reports (a few heavy reporters, a long
+        tail); among the users of the cause's surface when it has one (a claude.ai wave comes
+        from claude.ai users)."""
+        if cause.surface is not None:
+            idx, cum = users.of_surface(cause.surface)
+            return idx[self.rng.choices(range(len(idx)), cum_weights=cum)[0]]
+        return self.rng.choices(range(len(users.ids)), cum_weights=users.cum_weights)[0]
+
+    def _session(self, user: str, session: str | None) -> str:
+        """The report's session: ``session`` when a sticky cause passes one, else now and then
+        the user's previous session, else a new one. Remembered as the user's latest."""
         if session is None:
-            if user in last_session and rng.random() < 0.15:
-                session = last_session[user]
+            if user in self.last_session and self.rng.random() < 0.15:
+                session = self.last_session[user]
             else:
-                session = f"sess_{_hex(rng, 64)}"
-        last_session[user] = session
-        surface = u.surfaces[user_idx]
+                session = f"sess_{_hex(self.rng, 64)}"
+        self.last_session[user] = session
+        return session
+
+    def _draft(
+        self, cause: Cause, site: _Site, user_idx: int, session: str, t_req: datetime
+    ) -> _Draft:
+        """The report's contract record and its text in the user's language: kind by surface,
+        submitted minutes after the request, some without a request id (and so never in the
+        routing log) or lost in a log gap, optional fields left out now and then, and an
+        occasional exporter field the contract drops on read."""
+        rng, users = self.rng, self.users[site.pool.platform]
+        user = users.ids[user_idx]
+        surface = users.surfaces[user_idx]
         kind = "bug" if surface == "claude_code" and rng.random() < 0.92 else "thumbs_down"
         submitted = t_req + timedelta(seconds=rng.expovariate(1 / 360.0) + 5)
         rid = f"rpt_{_hex(rng, 64)}"
@@ -395,9 +580,9 @@ def simulate(
         has_comment = rng.random() < (0.97 if kind == "bug" else 0.7)
         has_response = rng.random() < 0.92
         txt = report_text(
-            text_rng,
+            self.text_rng,
             cause.text_style,
-            u.langs[user_idx],
+            users.langs[user_idx],
             has_comment=has_comment,
             has_response=has_response,
         )
@@ -408,10 +593,11 @@ def simulate(
             "user_id": user,
             "session_id": session if rng.random() > 0.03 else None,
             "request_id": request_id,
-            "model": w.CLIENT_MODEL_NAME[model] if rng.random() > 0.08 else None,
+            "model": w.CLIENT_MODEL_NAME[site.model] if rng.random() > 0.08 else None,
             "surface": surface,
             "comment": txt.comment,
             "response_excerpt": txt.response,
+            # Every surface's value is drawn (the randint too), whichever the user's is.
             "client_version": {
                 "claude_code": f"1.0.{rng.randint(80, 99)}",
                 "claude_ai": "web-2025.08",
@@ -425,45 +611,57 @@ def simulate(
         }
         if rng.random() < 0.05:  # exporters add fields the contract drops on read
             rec["ip_hint"] = f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-        day = submitted.strftime("%Y-%m-%d")
-        status, n_copies = "valid", 1
+        return _Draft(rec, txt, submitted, t_req, request_id, in_log, users.langs[user_idx])
+
+    def _write_feedback(self, draft: _Draft) -> tuple[str, int]:
+        """The report's line(s) in the feedback file of its submission day: a share
+        (``MALFORMED_RATE``) malformed, its defect recorded when the day is written; else
+        valid, and a share (``DUPLICATE_RATE``) sent again 1-30 hours later. Returns the
+        truth's status and number of copies."""
+        rng, rec = self.rng, draft.record
+        rid = rec["report_id"]
+        day = _day(draft.submitted)
         if rng.random() < MALFORMED_RATE:
             line, defect = _malform(rng, rec)
-            days.add_line(day, rec["submitted_at"], line, rid, defect)
-            status = "malformed"
-            counts["malformed_lines"] += 1
-        else:
-            line = json.dumps(rec, ensure_ascii=False)
-            days.add_line(day, rec["submitted_at"], line, rid, None)
-            if rng.random() < DUPLICATE_RATE:
-                later = submitted + timedelta(hours=rng.randint(1, 30))
-                days.add_line(later.strftime("%Y-%m-%d"), iso_utc(later), line, rid, None)
-                n_copies = 2
-                counts["duplicate_lines"] += 1
-        dim_values = _dimension_values(pool, region, model, v)
-        if in_log:
-            days.routing[t_req.strftime("%Y-%m-%d")].append(
-                {"request_id": request_id, "ts": t_req, **dim_values}
-            )
-        truth.rows["reports"].append(
+            self.days.add_line(day, rec["submitted_at"], line, rid, defect)
+            self.counts["malformed_lines"] += 1
+            return "malformed", 1
+        line = json.dumps(rec, ensure_ascii=False)
+        self.days.add_line(day, rec["submitted_at"], line, rid, None)
+        if rng.random() < DUPLICATE_RATE:
+            later = draft.submitted + timedelta(hours=rng.randint(1, 30))
+            self.days.add_line(_day(later), iso_utc(later), line, rid, None)
+            self.counts["duplicate_lines"] += 1
+            return "valid", 2
+        return "valid", 1
+
+    def _record_truth(
+        self, draft: _Draft, cause: Cause, status: str, n_copies: int, site: _Site
+    ) -> None:
+        """The report's rows in truth/reports, pii and symptoms.parquet: its cause, status,
+        raw ids and dimensions, and every injected personal-data value and symptom with its
+        offsets."""
+        rec, txt = draft.record, draft.text
+        rid = rec["report_id"]
+        self.truth.rows["reports"].append(
             {
                 "report_id": rid,
                 "cause": cause.name,
                 "status": status,
                 "n_copies": n_copies,
                 "symptoms": txt.symptom_names,
-                "user_id": user,
+                "user_id": rec["user_id"],
                 "session_id": rec["session_id"],
-                "request_id": request_id,
-                "in_routing_log": in_log,
-                "submitted_at": submitted,
-                "request_ts": t_req,
-                "lang": u.langs[user_idx],
-                **dim_values,
+                "request_id": draft.request_id,
+                "in_routing_log": draft.in_log,
+                "submitted_at": draft.submitted,
+                "request_ts": draft.request_ts,
+                "lang": draft.lang,
+                **site.dimensions(),
             }
         )
         for field, s, e, etype, value in txt.pii:
-            truth.rows["pii"].append(
+            self.truth.rows["pii"].append(
                 {
                     "report_id": rid,
                     "field": field,
@@ -474,96 +672,44 @@ def simulate(
                 }
             )
         for field, s, e, name in txt.symptoms:
-            truth.rows["symptoms"].append(
+            self.truth.rows["symptoms"].append(
                 {"report_id": rid, "field": field, "symptom": name, "start": s, "end": e}
             )
-        counts[f"reports_{cause.name}"] += 1
-        counts["reports"] += 1
-        return user_idx, session
 
-    misrouted_share = sc.misrouted_share or _no_misrouting
-    plain = [c for c in sc.causes if c.session_mean <= 1]
-    sticky = [c for c in sc.causes if c.session_mean > 1]
-    for h in range(int((sc.end - sc.start) / timedelta(hours=1))):
-        t = sc.start + timedelta(hours=h)
-        if t.hour == 0 and h > 0:
-            truth.flush()
-            prev = (t - timedelta(days=1)).strftime("%Y-%m-%d")
-            pq.write_table(
-                pa.Table.from_pylist(traffic_day, schema=traffic_schema),
-                output / f"traffic/{prev}.parquet",
-            )
-            traffic_day = []
-            days.flush_before(prev)
-            if progress:
-                progress(f"simulate: {prev} done, {counts['reports']:,} reports so far")
-        rows = _traffic_rows(t, scale, noise, misrouted_share)
-        sonnet = defaultdict(lambda: [0.0, 0.0])
-        hour_reports = 0
-        mid = t + timedelta(minutes=30)
-        for pool, region, model, req, mis in rows:
-            v = sc.versions(pool, model, mid)
-            dims = _dimension_values(pool, region, model, v)
-            traffic_day.append({"hour": t, **dims, "requests": int(round(req))})
-            if model == "sonnet-4":
-                sonnet[pool.platform][0] += req
-                sonnet[pool.platform][1] += mis
-            exposure = {"legit": req - mis, "requests": req, "misrouted": mis}
-            n = [
-                noise.poisson(exposure[c.exposure] * c.rate(pool, region, model, v, mid) / 1e6)
-                for c in plain
-            ]
-            for cause, k in zip(plain, n, strict=True):
-                for _ in range(int(k)):
-                    t_req = t + timedelta(seconds=rng.uniform(0, 3599))
-                    emit_report(cause, pool, region, model, v, t_req)
-                    hour_reports += 1
-            for cause in sticky:
-                rate = cause.rate(pool, region, model, v, mid)
-                sessions = noise.poisson(exposure[cause.exposure] * rate / cause.session_mean / 1e6)
-                for _ in range(int(sessions)):
-                    # Sticky: the session stays on the same pool and its user reports again.
-                    k = int(noise.geometric(1 / cause.session_mean))
-                    t_req = t + timedelta(seconds=rng.uniform(0, 3599))
-                    user_idx, session = None, None
-                    for _ in range(k):
-                        user_idx, session = emit_report(
-                            cause, pool, region, model, v, t_req, user_idx, session
-                        )
-                        hour_reports += 1
-                        t_req += timedelta(minutes=rng.uniform(3, 40))
-        for platform, (s_req, s_mis) in sorted(sonnet.items()):
-            hourly_rows.append(
-                {
-                    "hour": t,
-                    "platform": platform,
-                    "sonnet4_requests": int(round(s_req)),
-                    "misrouted_requests": int(round(s_mis)),
-                }
-            )
-        _add_decoys(days, rows, t, hour_reports, noise, sc.versions)
+    def end_day(self, day: str, *, last: bool = False) -> None:
+        """Close simulated ``day``: append its truth rows, write traffic/``day``.parquet, and
+        write the feedback and routing files of the days before it (a report is submitted
+        minutes to hours after its request, so a day's files are complete a day later).
+        ``last``: the window's end, write every day left."""
+        self.truth.flush()
+        pq.write_table(
+            pa.Table.from_pylist(self.traffic_day, schema=self.traffic_schema),
+            self.output / f"traffic/{day}.parquet",
+        )
+        self.traffic_day = []
+        self.days.flush_before("9999-99-99" if last else day)
+        if self.progress and not last:
+            self.progress(f"simulate: {day} done, {self.counts['reports']:,} reports so far")
 
-    truth.flush()
-    last = (sc.end - timedelta(days=1)).strftime("%Y-%m-%d")
-    pq.write_table(
-        pa.Table.from_pylist(traffic_day, schema=traffic_schema), output / f"traffic/{last}.parquet"
-    )
-    days.flush_before("9999-99-99")
-    truth.close()
-    pq.write_table(
-        pa.Table.from_pylist(days.malformed, schema=TRUTH_MALFORMED),
-        output / "truth/malformed.parquet",
-    )
-    pq.write_table(
-        pa.Table.from_pylist(hourly_rows, schema=TRUTH_HOURLY),
-        output / "truth/misrouting_hourly.parquet",
-    )
-    (output / "truth/causes.json").write_text(json.dumps(sc.truth, indent=2) + "\n")
-    summary = {"seed": seed, "scale": scale, **dict(sorted(counts.items()))}
-    if sc.name != "postmortem":  # the postmortem's summary keeps its original bytes
-        summary = {"scenario": sc.name, **summary}
-    (output / "truth/summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return summary
+    def finish(self) -> dict:
+        """The rest of the truth, once every feedback file is written (the malformed lines'
+        numbers are known then): the closed truth files, truth/malformed.parquet, the hourly
+        misrouting, causes.json and summary.json. Returns the summary."""
+        self.truth.close()
+        pq.write_table(
+            pa.Table.from_pylist(self.days.malformed, schema=TRUTH_MALFORMED),
+            self.output / "truth/malformed.parquet",
+        )
+        pq.write_table(
+            pa.Table.from_pylist(self.hourly_rows, schema=TRUTH_HOURLY),
+            self.output / "truth/misrouting_hourly.parquet",
+        )
+        (self.output / "truth/causes.json").write_text(json.dumps(self.sc.truth, indent=2) + "\n")
+        summary = {"seed": self.seed, "scale": self.scale, **dict(sorted(self.counts.items()))}
+        if self.sc.name != "postmortem":  # the postmortem's summary keeps its original bytes
+            summary = {"scenario": self.sc.name, **summary}
+        (self.output / "truth/summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        return summary
 
 
 def _add_decoys(
