@@ -4,6 +4,9 @@ Hour by hour: traffic per (pool, region, model) with the versions that answered,
 each cause produces at its rate, the routing rows of the reported requests plus unreported
 decoys, and the truth. Writes one file per day and keeps only about a day in memory, so
 ``--scale`` reaches millions of reports. Deterministic for a seed.
+
+`simulate` reads as the list of steps; `_Replay` holds what they share (the random streams,
+the users, the per-day buffers) and has one method per step of an hour and of a report.
 """
 
 from __future__ import annotations
@@ -122,6 +125,9 @@ def truth_reports_schema(extra_dimensions: tuple[str, ...]) -> pa.Schema:
 
 @dataclass
 class Users:
+    """The users of one platform who send feedback: id, language, surface, and cumulative
+    report weights (a few heavy reporters, a long tail) for ``random.choices``."""
+
     ids: list[str]
     langs: list[str]
     surfaces: list[str]
@@ -138,10 +144,14 @@ class Users:
 
 
 def _hex(rng: random.Random, bits: int) -> str:
+    """``bits`` random bits as fixed-width hex: the body of a synthetic id."""
     return f"{rng.getrandbits(bits):0{bits // 4}x}"
 
 
 def _make_users(rng: random.Random, platform: str, scale: float) -> Users:
+    """The platform's reporting users (more with ``scale``, at least 60): languages drawn
+    from `LANG_SHARE`, surfaces by platform (Bedrock and Vertex have no claude.ai), and
+    Zipf-like weights shuffled so heavy reporters are not the first ids."""
     n = max(60, int(USERS_PER_SCALE[platform] * scale))
     langs_k, langs_w = zip(*LANG_SHARE.items(), strict=True)
     surf_k, surf_w = zip(
@@ -199,6 +209,7 @@ def _dimension_values(pool: w.Pool, region: str, model: str, versions: dict[str,
 
 
 def _deploy_records(deploys: tuple[w.Deploy, ...]) -> list[dict]:
+    """The deploys as the contract's change-log records."""
     out = []
     for d in deploys:
         out.append(
@@ -218,6 +229,7 @@ def _deploy_records(deploys: tuple[w.Deploy, ...]) -> list[dict]:
 
 
 def _no_misrouting(platform: str, t: datetime) -> float:
+    """The misrouted share of a scenario without a routing bug."""
     return 0.0
 
 
@@ -265,7 +277,11 @@ def _traffic_rows(
 
 
 class _DayFiles:
-    """Per-day buffers of feedback lines and routing rows, flushed in submission-day order."""
+    """Per-day buffers of feedback lines and routing rows, flushed in submission-day order.
+
+    A day's lines are sorted by submission time before they are written, so line numbers (and
+    so truth/malformed.parquet, filled here) are known only when the day is flushed.
+    """
 
     def __init__(self, out: Path, extra_dimensions: tuple[str, ...]):
         self.out = out
@@ -277,9 +293,11 @@ class _DayFiles:
     def add_line(
         self, day: str, sort_key: str, line: str, report_id: str | None, defect: str | None
     ) -> None:
+        """Buffer a feedback line for ``day``'s file; ``defect`` names a malformed line's."""
         self.lines[day].append((sort_key, report_id or "", line, defect, report_id))
 
     def flush_before(self, day: str) -> None:
+        """Write the feedback and routing files of every buffered day before ``day``."""
         for d in sorted(k for k in set(self.lines) | set(self.routing) if k < day):
             self._flush(d)
 
@@ -300,6 +318,9 @@ class _DayFiles:
 
 
 def _malform(rng: random.Random, rec: dict) -> tuple[str, str]:
+    """A malformed line for the record and its defect: truncated JSON, a missing or
+    ill-typed field, a bad kind or timestamp, or not an object. The pipeline must quarantine
+    each with its reason; the record itself is left as it was (the truth reads it)."""
     defect = rng.choice(
         (
             "truncated_json",
@@ -720,7 +741,11 @@ def _add_decoys(
     noise: np.random.Generator,
     versions: Callable[[w.Pool, str, datetime], dict[str, str]],
 ) -> None:
-    """Routing rows of requests nobody reported, drawn in proportion to traffic."""
+    """Routing rows of requests nobody reported, drawn in proportion to traffic.
+
+    ``DECOYS_PER_REPORT`` per report of the hour (at least one report's worth), so the join
+    must find the reported requests among many and the routing log's shape follows traffic.
+    """
     n = DECOYS_PER_REPORT * max(n_reports, 1)
     weights = np.array([r[3] for r in rows])
     picks = noise.choice(len(rows), size=n, p=weights / weights.sum())
@@ -773,4 +798,5 @@ class _TruthFiles:
 
 
 def main_progress(msg: str) -> None:
+    """`triage simulate`'s progress: one line a simulated day on stderr."""
     print(msg, file=sys.stderr, flush=True)
