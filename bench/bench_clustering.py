@@ -253,7 +253,7 @@ VARIANTS = {
 def cmd_cluster(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from clustering import cluster_reports, embedding_text, label_clusters, symptom_matrix
+    from clustering import ReportClusterer, embedding_text, label_clusters, symptom_matrix
 
     out: dict = {}
     for replay in args.replay:
@@ -272,7 +272,10 @@ def cmd_cluster(args: argparse.Namespace) -> None:
         for name in args.variants:
             kw = VARIANTS[name]
             t0 = time.perf_counter()
-            labels = overcluster_merge(emb, sym) if kw is None else cluster_reports(emb, sym, **kw)
+            if kw is None:
+                labels = overcluster_merge(emb, sym)
+            else:
+                labels = ReportClusterer(**kw).fit_predict(emb, sym)
             dt = time.perf_counter() - t0
             res = evaluate_labels(causes, labels, np.array(informative))
             if name == "default":
@@ -409,7 +412,7 @@ def cmd_scale(args: argparse.Namespace) -> None:
 def cmd_scale_one(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from clustering import Embedder, cluster_reports, symptom_matrix
+    from clustering import Embedder, ReportClusterer, symptom_matrix
 
     recs, _ = load_reports(args.replay)
     texts, syms = _features(recs)
@@ -422,7 +425,7 @@ def cmd_scale_one(args: argparse.Namespace) -> None:
     emb = e.encode(big)
     t_emb = time.perf_counter() - t0
     t0 = time.perf_counter()
-    labels = cluster_reports(emb, symptom_matrix(big_syms))
+    labels = ReportClusterer().fit_predict(emb, symptom_matrix(big_syms))
     t_clu = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

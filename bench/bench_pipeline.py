@@ -80,7 +80,7 @@ def _baseline(replay: Path) -> dict:
 
     from clustering import (
         Embedder,
-        cluster_reports,
+        ReportClusterer,
         detect_symptoms,
         embedding_text,
         label_clusters,
@@ -139,7 +139,7 @@ def _baseline(replay: Path) -> dict:
     times["embed"] = time.monotonic() - t
 
     t = time.monotonic()
-    labels = cluster_reports(emb, symptom_matrix(symptoms), random_state=0, n_jobs=-1)
+    labels = ReportClusterer(random_state=0, n_jobs=-1).fit_predict(emb, symptom_matrix(symptoms))
     label_clusters([c or "" for c in comments], labels, symptoms)
     times["cluster"] = time.monotonic() - t
 

@@ -5,26 +5,33 @@ A plain library (no Beam): functions and small classes over batches of plain Pyt
 
 from clustering.cluster import (
     SYMPTOM_GROUPS,
+    ReportClusterer,
     centroids,
-    cluster_reports,
     group_symptoms,
     reduce_features,
     symptom_matrix,
 )
 from clustering.embed import Embedder, embedding_text
-from clustering.labels import cluster_symptoms, label_clusters
+from clustering.labels import (
+    TOP_SYMPTOM_SHARE,
+    TOP_SYMPTOMS_MAX,
+    label_clusters,
+    top_symptoms,
+    top_symptoms_flat,
+)
 from clustering.stable_ids import assign_stable_ids, new_cluster_id
 from clustering.symptoms import SYMPTOMS, Symptom, detect_symptoms, symptom_names
 
 __all__ = [
     "SYMPTOMS",
     "SYMPTOM_GROUPS",
+    "TOP_SYMPTOMS_MAX",
+    "TOP_SYMPTOM_SHARE",
     "Embedder",
+    "ReportClusterer",
     "Symptom",
     "assign_stable_ids",
     "centroids",
-    "cluster_reports",
-    "cluster_symptoms",
     "detect_symptoms",
     "embedding_text",
     "group_symptoms",
@@ -33,4 +40,6 @@ __all__ = [
     "reduce_features",
     "symptom_matrix",
     "symptom_names",
+    "top_symptoms",
+    "top_symptoms_flat",
 ]

@@ -23,6 +23,7 @@ in feature space) are merged into one global cluster. Time is then O(n * shard_s
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -120,33 +121,23 @@ def reduce_features(
     return np.hstack([z, symptom_weight * sym])
 
 
-def cluster_reports(
-    embeddings: np.ndarray,
-    symptom_features: np.ndarray,
-    *,
-    min_cluster_size: int | None = None,
-    min_samples: int | None = None,
-    n_components: int = 16,
-    symptom_weight: float = 0.6,
-    random_state: int = 0,
-    max_global: int = 20_000,
-    shard_size: int = 8_000,
-    merge_threshold: float = 1.0,
-    selection: str = "eom",
-    symptom_groups: Sequence[Sequence[str]] | None = SYMPTOM_GROUPS,
-    symptom_merge_share: float | None = 0.8,
-    n_jobs: int | None = None,
-) -> np.ndarray:
-    """Cluster reports; returns int64 labels of shape (n,), -1 = background/noise.
+class ReportClusterer:
+    """Reports -> clusters, in scikit-learn's manner: parameters in ``__init__`` (stored as
+    given, no work there), :meth:`fit` learns, learned state ends in ``_``.
 
-    Args:
-        embeddings: (n, d) L2-normalised sentence embeddings.
-        symptom_features: (n, s) 0/1 symptom matrix (see :func:`symptom_matrix`).
-        min_cluster_size: smallest group reported as a cluster; default
+    ``ReportClusterer(min_cluster_size=30).fit(embeddings, symptom_features)`` sets
+    ``labels_``; ``fit_predict`` returns them. The same input and ``random_state`` give the
+    same labels (every random choice is seeded from it).
+
+    Parameters:
+        min_cluster_size: smallest group reported as a cluster, in reports; default (None)
             ``max(10, n // 100)`` (1% of the reports).
-        min_samples: HDBSCAN's density smoothing; default ``min(min_cluster_size, 10)``.
-        n_components, symptom_weight: feature space (see :func:`reduce_features`).
-        random_state: seeds PCA sampling and sharding; same input -> same labels.
+        min_samples: HDBSCAN's density smoothing, in reports; default
+            ``min(min_cluster_size, 10)``.
+        n_components: PCA dimensions of the embedding part of the features (see
+            :func:`reduce_features`).
+        symptom_weight: weight of each 0/1 symptom-group feature against the PCA part.
+        random_state: seeds PCA sampling and sharding.
         max_global: above this many rows, the two-stage (shard, then merge) scheme runs.
         shard_size: rows per shard in the two-stage scheme.
         merge_threshold: shard clusters merge when their centroids are closer than this many
@@ -154,50 +145,140 @@ def cluster_reports(
         selection: HDBSCAN's ``cluster_selection_method`` ("eom" or "leaf").
         symptom_groups: failure families, one feature each (default ``SYMPTOM_GROUPS``);
             None keeps one feature per symptom.
-        symptom_merge_share: clusters in which at least this share of reports has the same
-            symptom group (and one group dominates) are merged into one: a failure with a
-            detectable symptom is one problem however its users describe it (those with no
-            comment at all form their own dense point otherwise). None disables.
+        symptom_merge_share: clusters in which at least this share (0-1) of reports has the
+            same symptom group are merged into one: a failure with a detectable symptom is
+            one problem however its users describe it (those with no comment at all form
+            their own dense point otherwise). None disables.
         n_jobs: processes for the two-stage scheme's shards (joblib's convention: None = 1,
             -1 = every core). Shards are independent, so the labels do not depend on it.
 
-    Labels are renumbered 0..k-1 by decreasing size (ties: first row), so they are stable for
-    a given input.
+    Attributes (after :meth:`fit`):
+        labels_: (n,) int64 cluster per report, -1 = background/noise; clusters numbered
+            0..k-1 by decreasing size (ties: first row).
+        n_clusters_: k, the number of clusters (the background not counted).
+        centroids_: (k, d) float32, row ``i`` the L2-normalised mean embedding of cluster
+            ``i`` (see :func:`centroids`); used to match clusters across runs.
+        min_cluster_size_, min_samples_: the sizes used (the defaults resolved for this n).
+        two_stage_: whether the two-stage scheme ran (n > ``max_global``).
     """
-    emb = np.asarray(embeddings)
-    sym = np.asarray(symptom_features)
-    if emb.ndim != 2 or sym.ndim != 2 or emb.shape[0] != sym.shape[0]:
-        raise ValueError(
-            f"embeddings {emb.shape} and symptom_features {sym.shape} must be 2-D with equal rows"
+
+    def __init__(
+        self,
+        *,
+        min_cluster_size: int | None = None,
+        min_samples: int | None = None,
+        n_components: int = 16,
+        symptom_weight: float = 0.6,
+        random_state: int = 0,
+        max_global: int = 20_000,
+        shard_size: int = 8_000,
+        merge_threshold: float = 1.0,
+        selection: str = "eom",
+        symptom_groups: Sequence[Sequence[str]] | None = SYMPTOM_GROUPS,
+        symptom_merge_share: float | None = 0.8,
+        n_jobs: int | None = None,
+    ):
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.n_components = n_components
+        self.symptom_weight = symptom_weight
+        self.random_state = random_state
+        self.max_global = max_global
+        self.shard_size = shard_size
+        self.merge_threshold = merge_threshold
+        self.selection = selection
+        self.symptom_groups = symptom_groups
+        self.symptom_merge_share = symptom_merge_share
+        self.n_jobs = n_jobs
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's parameters by name (scikit-learn's protocol: `clone` uses it)."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {name: getattr(self, name) for name in names if name != "self"}
+
+    def set_params(self, **params) -> ReportClusterer:
+        """Set constructor parameters by name; unknown names raise ``ValueError``."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        sig = inspect.signature(type(self).__init__).parameters
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v is not sig[k].default]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def fit(self, embeddings: np.ndarray, symptom_features: np.ndarray) -> ReportClusterer:
+        """Cluster the reports; returns ``self``.
+
+        Args:
+            embeddings: (n, d) L2-normalised sentence embeddings, one row per report
+                (float32 in the job; not copied as a whole to float64).
+            symptom_features: (n, s) 0/1 symptom matrix, columns in ``SYMPTOMS`` order (see
+                :func:`symptom_matrix`).
+
+        Raises:
+            ValueError: shapes that disagree, ``min_cluster_size < 2``, an unknown
+                ``selection``.
+        """
+        emb = np.asarray(embeddings)
+        sym = np.asarray(symptom_features)
+        if emb.ndim != 2 or sym.ndim != 2 or emb.shape[0] != sym.shape[0]:
+            raise ValueError(
+                f"embeddings {emb.shape} and symptom_features {sym.shape} must be 2-D with "
+                "equal rows"
+            )
+        n = int(emb.shape[0])
+        mcs = int(self.min_cluster_size) if self.min_cluster_size else max(10, n // 100)
+        if mcs < 2:
+            raise ValueError("min_cluster_size must be >= 2")
+        if self.selection not in ("eom", "leaf"):
+            raise ValueError(f"selection must be 'eom' or 'leaf', got {self.selection!r}")
+        self.min_cluster_size_ = mcs
+        self.min_samples_ = int(self.min_samples) if self.min_samples else min(mcs, 10)
+        self.two_stage_ = n > self.max_global
+        self.labels_ = self._labels(emb, sym)
+        ids, self.centroids_ = centroids(emb, self.labels_)
+        self.n_clusters_ = int(len(ids))
+        return self
+
+    def fit_predict(self, embeddings: np.ndarray, symptom_features: np.ndarray) -> np.ndarray:
+        """:meth:`fit`, then ``labels_``: (n,) int64, -1 = background."""
+        return self.fit(embeddings, symptom_features).labels_
+
+    def _labels(self, emb: np.ndarray, sym: np.ndarray) -> np.ndarray:
+        n, mcs, ms = int(emb.shape[0]), self.min_cluster_size_, self.min_samples_
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        if n < mcs:
+            return np.full(n, -1, dtype=np.int64)
+        x = reduce_features(
+            emb,
+            sym,
+            n_components=self.n_components,
+            symptom_weight=self.symptom_weight,
+            random_state=self.random_state,
+            symptom_groups=self.symptom_groups,
         )
-    n = int(emb.shape[0])
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    mcs = int(min_cluster_size) if min_cluster_size else max(10, n // 100)
-    if mcs < 2:
-        raise ValueError("min_cluster_size must be >= 2")
-    if n < mcs:
-        return np.full(n, -1, dtype=np.int64)
-    ms = int(min_samples) if min_samples else min(mcs, 10)
-    x = reduce_features(
-        embeddings,
-        symptom_features,
-        n_components=n_components,
-        symptom_weight=symptom_weight,
-        random_state=random_state,
-        symptom_groups=symptom_groups,
-    )
-    if selection not in ("eom", "leaf"):
-        raise ValueError(f"selection must be 'eom' or 'leaf', got {selection!r}")
-    if n <= max_global:
-        labels = _hdbscan(x, mcs, ms, selection)
-    else:
-        labels = _two_stage(
-            x, mcs, ms, random_state, shard_size, merge_threshold, selection, n_jobs
-        )
-    if symptom_merge_share is not None:
-        labels = _merge_by_symptom(labels, group_symptoms(sym, symptom_groups), symptom_merge_share)
-    return _renumber(labels)
+        if not self.two_stage_:
+            labels = _hdbscan(x, mcs, ms, self.selection)
+        else:
+            labels = _two_stage(
+                x,
+                mcs,
+                ms,
+                self.random_state,
+                self.shard_size,
+                self.merge_threshold,
+                self.selection,
+                self.n_jobs,
+            )
+        if self.symptom_merge_share is not None:
+            groups = group_symptoms(sym, self.symptom_groups)
+            labels = _merge_by_symptom(labels, groups, self.symptom_merge_share)
+        return _renumber(labels)
 
 
 def _merge_by_symptom(labels: np.ndarray, groups: np.ndarray, share: float) -> np.ndarray:
@@ -299,14 +380,20 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
 
 
 def centroids(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-cluster mean embedding, L2-normalised: (cluster_ids (k,), centroids (k, d) float32).
+    """Per-cluster mean embedding, L2-normalised: (cluster_ids (k,) int64 ascending,
+    centroids (k, d) float32, row i that of cluster_ids[i]).
 
-    Noise (-1) has no centroid. Used for stable ids across runs.
+    Noise (-1) has no centroid; a zero mean stays zero. The mean is taken in the embeddings'
+    own float type (float32 in the job: no float64 copy of every row), one cluster at a time.
+    Used to match clusters across runs (:func:`clustering.assign_stable_ids`).
     """
-    emb = np.asarray(embeddings, dtype=np.float64)
+    emb = np.asarray(embeddings)
+    labels = np.asarray(labels)
+    if emb.ndim != 2 or len(labels) != len(emb):
+        raise ValueError(f"embeddings {emb.shape} must be 2-D with one row per label")
     ids = np.array(sorted(int(c) for c in np.unique(labels) if c >= 0), dtype=np.int64)
-    if ids.size == 0:
-        return ids, np.zeros((0, emb.shape[1]), dtype=np.float32)
-    cent = np.vstack([emb[labels == c].mean(axis=0) for c in ids])
-    cent /= np.maximum(np.linalg.norm(cent, axis=1, keepdims=True), 1e-12)
-    return ids, cent.astype(np.float32)
+    out = np.zeros((len(ids), emb.shape[1]), dtype=np.float32)
+    for row, c in enumerate(ids):
+        mean = emb[labels == c].mean(axis=0)
+        out[row] = mean / (np.linalg.norm(mean) or 1.0)
+    return ids, out

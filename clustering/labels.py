@@ -1,4 +1,5 @@
-"""Readable cluster labels: a representative redacted comment + the dominant symptoms.
+"""Readable cluster labels: a representative redacted comment + the top symptoms, and the
+one definition of a cluster's top symptoms (:func:`top_symptoms`).
 
 A triage lead reads a label to know what users complain about. The best phrase for that is
 one of the users' own (redacted) sentences, the one nearest the cluster's centroid in the
@@ -22,12 +23,11 @@ Labels are built only from the texts given (redacted text in the pipeline). Plac
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from clustering._text import PLACEHOLDER_RE
-from clustering.symptoms import SYMPTOMS
 
 # Words that carry no failure meaning; sklearn's English list plus complaint filler.
 _EXTRA_STOP = frozenset(
@@ -36,6 +36,12 @@ _EXTRA_STOP = frozenset(
 )
 
 
+#: A cluster's top symptoms are those at least this share (0-1) of its reports has: the
+#: extract's ``clusters.top_symptoms`` ("symptoms in at least 20% of its reports, most common
+#: first", docs/extract.md) and the symptoms a label names.
+TOP_SYMPTOM_SHARE = 0.2
+#: At most this many top symptoms per cluster.
+TOP_SYMPTOMS_MAX = 3
 #: Longest quote in a label, in characters (the cut falls on a word boundary, then "…").
 QUOTE_CHARS = 80
 #: A comment is quotable when it has at least this many words outside placeholders.
@@ -53,7 +59,8 @@ def label_clusters(
     min_users: int = 5,
     max_chars: int = QUOTE_CHARS,
     n_terms: int = 3,
-    min_symptom_share: float = 0.3,
+    min_symptom_share: float = TOP_SYMPTOM_SHARE,
+    max_symptoms: int | None = TOP_SYMPTOMS_MAX,
     noise_label: str = "background / unclustered",
 ) -> dict[int, str]:
     """One label per cluster id: ``“quote” — symptom_a, symptom_b`` where a quote can be
@@ -70,7 +77,8 @@ def label_clusters(
         min_users: the publication threshold K.
         max_chars: longest quote (see :func:`shorten`).
         n_terms: distinguishing terms per fallback label.
-        min_symptom_share: a symptom is named when at least this share of the cluster has it.
+        min_symptom_share, max_symptoms: which symptoms a label names, those of
+            :func:`top_symptoms` (by default the extract's ``clusters.top_symptoms``).
 
     Returns:
         {cluster_id: label} for every id in ``labels`` (including -1 when present).
@@ -88,22 +96,15 @@ def label_clusters(
             texts, labels, embeddings, users, min_users=min_users, max_chars=max_chars
         )
     terms = _ctfidf_terms(texts, labels, ids, n_terms)
+    named = top_symptoms(
+        labels, symptom_lists, min_share=min_symptom_share, max_symptoms=max_symptoms
+    )
     out: dict[int, str] = {}
     for c in ids:
         if c < 0:
             out[c] = noise_label
             continue
-        members = np.flatnonzero(labels == c)
-        counts = {s: 0 for s in SYMPTOMS}
-        for i in members:
-            for s in set(symptom_lists[i] or ()):
-                if s in counts:
-                    counts[s] += 1
-        dominant = [
-            s
-            for s in sorted(SYMPTOMS, key=lambda s: -counts[s])
-            if counts[s] >= min_symptom_share * len(members) and counts[s] > 0
-        ]
+        dominant = named[c]
         if c in quotes:
             quote = f"“{quotes[c]}”"
             out[c] = f"{quote} — {', '.join(dominant)}" if dominant else quote
@@ -269,18 +270,79 @@ def _ctfidf_terms(
     return out
 
 
-def cluster_symptoms(
-    labels: np.ndarray, symptom_lists: Sequence[Sequence[str]], *, min_share: float = 0.3
-) -> Mapping[int, list[str]]:
-    """{cluster_id: symptoms held by >= ``min_share`` of its reports}, most common first."""
+def top_symptoms(
+    labels: Sequence | np.ndarray,
+    symptom_lists: Sequence[Sequence[str] | None],
+    *,
+    min_share: float = TOP_SYMPTOM_SHARE,
+    max_symptoms: int | None = TOP_SYMPTOMS_MAX,
+) -> dict:
+    """{cluster: its top symptoms}: the symptoms at least ``min_share`` of the cluster's
+    reports have, most common first, at most ``max_symptoms`` (None: all).
+
+    Args:
+        labels: (n,) a cluster per report, any hashable values (int labels, string ids);
+            every value is a cluster, -1 and a background id included.
+        symptom_lists: (n,) symptom names per report (None = none); a name repeated within
+            one report counts once.
+        min_share: the share of the cluster's reports (0-1) a symptom needs; the default is
+            the extract's ``TOP_SYMPTOM_SHARE``.
+        max_symptoms: the longest list per cluster.
+
+    Returns:
+        Every cluster of ``labels``, its list possibly empty. Ties in count go to the
+        symptom seen first (in row order, then order within a report's list), as
+        ``collections.Counter.most_common`` has it; rows sorted by report id, as the job
+        keeps them, make it deterministic.
+    """
+    if len(symptom_lists) != len(labels):
+        raise ValueError("labels and symptom_lists must have the same length")
+    rows = [i for i, names in enumerate(symptom_lists) for _ in (names or ())]
+    names = [name for names in symptom_lists for name in (names or ())]
+    return top_symptoms_flat(
+        labels, np.asarray(rows, dtype=np.int64), names, min_share, max_symptoms
+    )
+
+
+def top_symptoms_flat(
+    labels: Sequence | np.ndarray,
+    rows: np.ndarray,
+    names: Sequence[str] | np.ndarray,
+    min_share: float = TOP_SYMPTOM_SHARE,
+    max_symptoms: int | None = TOP_SYMPTOMS_MAX,
+) -> dict:
+    """:func:`top_symptoms` with the symptoms given flat, without a Python list per report
+    (an Arrow list column's ``list_parent_indices`` and ``list_flatten``): ``rows[j]`` is
+    the report (index into ``labels``) that has symptom ``names[j]``, ``rows``
+    non-decreasing. Same result, same tie rule."""
     labels = np.asarray(labels)
-    out: dict[int, list[str]] = {}
-    for c in sorted(int(x) for x in np.unique(labels)):
-        members = np.flatnonzero(labels == c)
-        counts = {s: sum(1 for i in members if s in (symptom_lists[i] or ())) for s in SYMPTOMS}
-        out[c] = [
-            s
-            for s in sorted(SYMPTOMS, key=lambda s: -counts[s])
-            if counts[s] > 0 and counts[s] >= min_share * len(members)
-        ]
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) != len(names):
+        raise ValueError("rows and names must have the same length")
+    clusters, cluster_of, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    cluster_of = cluster_of.reshape(-1)
+    out: dict = {_plain(c): [] for c in clusters}
+    if not len(rows):
+        return out
+    vocab, name_of = np.unique(np.asarray(names, dtype=object), return_inverse=True)
+    name_of = name_of.reshape(-1).astype(np.int64)
+    v = len(vocab)
+    # One (report, symptom) pair per report and name, at its first position.
+    _, first_of_pair = np.unique(rows * v + name_of, return_index=True)
+    key = cluster_of[rows[first_of_pair]].astype(np.int64) * v + name_of[first_of_pair]
+    order = np.lexsort((first_of_pair, key))  # by (cluster, name), then position
+    keys, start, counts = np.unique(key[order], return_index=True, return_counts=True)
+    first_seen = first_of_pair[order][start]
+    cluster_of_key = keys // v
+    bounds = np.flatnonzero(np.diff(cluster_of_key)) + 1
+    for mine in np.split(np.arange(len(keys)), bounds):
+        c = int(cluster_of_key[mine[0]])
+        ranked = mine[np.lexsort((first_seen[mine], -counts[mine]))]
+        top = [str(vocab[keys[j] % v]) for j in ranked if counts[j] / sizes[c] >= min_share]
+        out[_plain(clusters[c])] = top if max_symptoms is None else top[:max_symptoms]
     return out
+
+
+def _plain(value):
+    """A numpy scalar as the Python value (``np.int64(3)`` -> 3, ``np.str_`` -> str)."""
+    return value.item() if isinstance(value, np.generic) else value

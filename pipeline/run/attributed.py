@@ -7,7 +7,6 @@ its counts only.
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -56,8 +55,11 @@ def _sorted_by_report_id(table: pa.Table) -> pa.Table:
 
 def _cluster_stats(reports: pa.Table) -> dict[str, dict]:
     """Per cluster id: reports, distinct users, distinct sessions (the user's when a report
-    has none), first and last hour (int microseconds), and its symptoms most common first
-    (ties: the first seen in report id order, as `collections.Counter.most_common` has it)."""
+    has none), first and last hour (int microseconds), and its top symptoms
+    (`clustering.top_symptoms`: the extract's share and length; ties go to the symptom first
+    seen in report id order)."""
+    from clustering import top_symptoms_flat  # deferred: the detectors' tables (worker)
+
     cid = reports.column("cluster_id")
     user = reports.column("user_pseudonym")
     session = reports.column("session_pseudonym")
@@ -84,21 +86,22 @@ def _cluster_stats(reports: pa.Table) -> dict[str, dict]:
             "sessions": row["s_count_distinct"],
             "first": row["h_min"],
             "last": row["h_max"],
-            "symptoms": [],
+            "top_symptoms": [],
         }
         for row in groups.to_pylist()
     }
+    # Columnar: cluster ids as dictionary codes, symptoms flat with their report's row.
+    codes = pc.dictionary_encode(cid.combine_chunks())
     symptoms = reports.column("symptoms").combine_chunks()
-    flat = pc.list_flatten(symptoms)
-    if len(flat):
-        owner = cid.take(pc.list_parent_indices(symptoms))
-        counted = (
-            pa.table({"c": owner, "s": flat, "i": pa.array(np.arange(len(flat)))})
-            .group_by(["c", "s"])
-            .aggregate([("i", "count"), ("i", "min")])
-        )
-        for row in sorted(counted.to_pylist(), key=lambda r: (-r["i_count"], r["i_min"])):
-            stats[row["c"]]["symptoms"].append((row["s"], row["i_count"]))
+    flat, rows = pc.list_flatten(symptoms), pc.list_parent_indices(symptoms)
+    named = pc.is_valid(flat)
+    top = top_symptoms_flat(
+        codes.indices.to_numpy(zero_copy_only=False),
+        rows.filter(named).to_numpy(),
+        flat.filter(named).to_numpy(zero_copy_only=False),
+    )
+    for code, names in top.items():
+        stats[codes.dictionary[code].as_py()]["top_symptoms"] = names
     return stats
 
 
@@ -195,7 +198,6 @@ def build_tables(
         is_pub = cid in published
         label = info.get("label") if is_pub else UNPUBLISHED_LABEL.format(k=min_users)
         n = stats[cid]["n"]
-        top = [s for s, k in stats[cid]["symptoms"][:3] if k / n >= 0.2]
         st = sticky.get(cid, {})
         cluster_rows.append(
             {
@@ -206,7 +208,7 @@ def build_tables(
                 "n_sessions": stats[cid]["sessions"],
                 "first_seen": from_us(first[cid]),
                 "last_seen": from_us(stats[cid]["last"]),
-                "top_symptoms": top,
+                "top_symptoms": stats[cid]["top_symptoms"],
                 "published": is_pub,
                 "is_background": bool(info.get("is_background", False)),
                 "sticky_concentration": st.get("sticky_concentration"),

@@ -188,8 +188,8 @@ def cluster_table(
     `clustering.labels`).
     """
     from clustering import (  # deferred: sklearn (worker)
+        ReportClusterer,
         assign_stable_ids,
-        cluster_reports,
         label_clusters,
         symptom_matrix,
     )
@@ -199,23 +199,19 @@ def cluster_table(
     symptoms = table.column("symptoms").to_pylist()
     # The one global step: nothing else of the job runs while it does, so its shards use
     # every core of the worker (same labels as one core).
-    labels = cluster_reports(emb, symptom_matrix(symptoms), random_state=random_state, n_jobs=-1)
+    model = ReportClusterer(random_state=random_state, n_jobs=-1)
+    labels = model.fit_predict(emb, symptom_matrix(symptoms))
     texts = [t or "" for t in table.column("comment_redacted").to_pylist()]
     users = table.column("user_pseudonym").to_pylist()
     names = label_clusters(
         texts, labels, symptoms, embeddings=emb, users=users, min_users=min_users
     )
     del texts, users, symptoms
-    found = sorted(int(k) for k in np.unique(labels) if k >= 0)
-    centroids = []
-    for k in found:
-        c = emb[labels == k].mean(axis=0)
-        centroids.append(c / (np.linalg.norm(c) or 1.0))
-    centroid_arr = np.stack(centroids) if centroids else np.zeros((0, emb.shape[1]), np.float32)
+    found = range(model.n_clusters_)  # labels are 0..k-1, centroids_ row k is cluster k
     # New ids hash from the data's last day, so an unrelated cluster of another day never
     # reuses an old id, and the same input still gives the same ids.
     last_day = from_us(pc.max(table.column("submitted_hour_us")).as_py()).strftime("%Y-%m-%d")
-    ids = assign_stable_ids(centroid_arr, previous, namespace=last_day)
+    ids = assign_stable_ids(model.centroids_, previous, namespace=last_day)
     id_of = dict(zip(found, ids, strict=True))
     info = {
         BACKGROUND_ID: {
@@ -224,7 +220,7 @@ def cluster_table(
             "is_background": True,
         }
     }
-    for k, cid, c in zip(found, ids, centroids, strict=True):
+    for k, cid, c in zip(found, ids, model.centroids_, strict=True):
         info[cid] = {
             "label": names.get(k, f"cluster {cid}"),
             "centroid": c.tolist(),

@@ -6,12 +6,17 @@ import numpy as np
 import pytest
 
 from clustering import (
+    ReportClusterer,
     assign_stable_ids,
     centroids,
-    cluster_reports,
     label_clusters,
     symptom_matrix,
 )
+
+
+def _fit_labels(x: np.ndarray, s: np.ndarray, **params) -> np.ndarray:
+    """``ReportClusterer(**params).fit_predict(x, s)``: the labels, as the tests read them."""
+    return ReportClusterer(**params).fit_predict(x, s)
 
 
 def _groups(seed: int = 0, n_noise: int = 300) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -39,7 +44,7 @@ def test_symptom_matrix() -> None:
 
 def test_separates_groups_and_keeps_noise() -> None:
     x, s, truth = _groups()
-    labels = cluster_reports(x, s, min_cluster_size=30)
+    labels = _fit_labels(x, s, min_cluster_size=30)
     for g in range(3):
         members = labels[truth == g]
         values, counts = np.unique(members, return_counts=True)
@@ -52,8 +57,8 @@ def test_separates_groups_and_keeps_noise() -> None:
 
 def test_deterministic_and_renumbered_by_size() -> None:
     x, s, _ = _groups()
-    a = cluster_reports(x, s, min_cluster_size=30, random_state=0)
-    b = cluster_reports(x, s, min_cluster_size=30, random_state=0)
+    a = _fit_labels(x, s, min_cluster_size=30, random_state=0)
+    b = _fit_labels(x, s, min_cluster_size=30, random_state=0)
     np.testing.assert_array_equal(a, b)
     sizes = [int(np.sum(a == c)) for c in range(a.max() + 1)]
     assert sizes == sorted(sizes, reverse=True)
@@ -61,7 +66,7 @@ def test_deterministic_and_renumbered_by_size() -> None:
 
 def test_two_stage_matches_global_grouping() -> None:
     x, s, truth = _groups(seed=1, n_noise=200)
-    labels = cluster_reports(x, s, min_cluster_size=30, max_global=200, shard_size=300)
+    labels = _fit_labels(x, s, min_cluster_size=30, max_global=200, shard_size=300)
     for g in range(3):
         values, counts = np.unique(labels[truth == g], return_counts=True)
         best = values[np.argmax(counts)]
@@ -73,17 +78,17 @@ def test_two_stage_matches_global_grouping() -> None:
 def test_two_stage_shards_in_parallel_give_the_same_labels() -> None:
     x, s, _ = _groups(seed=2, n_noise=400)
     kw = {"min_cluster_size": 30, "max_global": 200, "shard_size": 250, "random_state": 3}
-    serial = cluster_reports(x, s, **kw)
+    serial = _fit_labels(x, s, **kw)
     assert len(set(serial.tolist()) - {-1}) >= 2  # the sharded path found the groups
-    np.testing.assert_array_equal(cluster_reports(x, s, n_jobs=2, **kw), serial)
+    np.testing.assert_array_equal(_fit_labels(x, s, n_jobs=2, **kw), serial)
 
 
 def test_small_and_bad_input() -> None:
-    assert cluster_reports(np.zeros((0, 8)), np.zeros((0, 4))).shape == (0,)
-    few = cluster_reports(np.eye(5, dtype=np.float32), np.zeros((5, 4)), min_cluster_size=10)
+    assert _fit_labels(np.zeros((0, 8)), np.zeros((0, 4))).shape == (0,)
+    few = _fit_labels(np.eye(5, dtype=np.float32), np.zeros((5, 4)), min_cluster_size=10)
     assert few.tolist() == [-1] * 5
     with pytest.raises(ValueError):
-        cluster_reports(np.zeros((5, 8)), np.zeros((4, 4)))
+        _fit_labels(np.zeros((5, 8)), np.zeros((4, 4)))
 
 
 def test_labels_terms_and_symptoms_without_placeholders() -> None:
@@ -113,7 +118,7 @@ def _majority_ids(labels: np.ndarray, truth: np.ndarray, ids: list[str]) -> dict
 
 def test_stable_ids_across_two_runs() -> None:
     x, s, truth = _groups(seed=2, n_noise=0)
-    labels1 = cluster_reports(x, s, min_cluster_size=30)
+    labels1 = _fit_labels(x, s, min_cluster_size=30)
     _, cent1 = centroids(x, labels1)
     ids1 = assign_stable_ids(cent1, None, namespace="2025-08-30")
     assert len(set(ids1)) == len(ids1) == 3
@@ -127,7 +132,7 @@ def test_stable_ids_across_two_runs() -> None:
     x2 /= np.linalg.norm(x2, axis=1, keepdims=True)
     truth2 = np.concatenate([np.full(40, 2), truth[::-1], np.full(80, 3)])
     s2 = np.vstack([np.zeros((40, 4)), s[::-1], np.zeros((80, 4))]).astype(np.float32)
-    labels2 = cluster_reports(x2, s2, min_cluster_size=30)
+    labels2 = _fit_labels(x2, s2, min_cluster_size=30)
     _, cent2 = centroids(x2, labels2)
     ids2 = assign_stable_ids(cent2, dict(zip(ids1, cent1, strict=True)), namespace="2025-08-31")
     before, after = _majority_ids(labels1, truth, ids1), _majority_ids(labels2, truth2, ids2)
@@ -164,14 +169,12 @@ def test_one_failure_family_is_one_cluster_whatever_the_comment() -> None:
         ["unexpected_script"] if t == 0 else ["code_syntax_error"] if t == 1 else [] for t in truth
     ]
     s = symptom_matrix(syms)
-    merged = cluster_reports(x, s, min_cluster_size=30)
+    merged = _fit_labels(x, s, min_cluster_size=30)
     corrupt = truth <= 1
     corrupt &= truth >= 0
     values, counts = np.unique(merged[corrupt], return_counts=True)
     assert values[np.argmax(counts)] >= 0 and counts.max() / corrupt.sum() >= 0.9, counts.tolist()
     assert np.mean(merged[truth == 2] == values[np.argmax(counts)]) < 0.1
-    apart = cluster_reports(
-        x, s, min_cluster_size=30, symptom_groups=None, symptom_merge_share=None
-    )
+    apart = _fit_labels(x, s, min_cluster_size=30, symptom_groups=None, symptom_merge_share=None)
     best = [np.bincount(apart[truth == g][apart[truth == g] >= 0]).argmax() for g in (0, 1)]
     assert best[0] != best[1]
