@@ -102,7 +102,9 @@ TABLES: dict[str, Table] = {
             "n_sessions": C("distinct sessions (the user when a report has none)", "sessions"),
             "first_seen": C("hour of the first report", "UTC hour"),
             "last_seen": C("hour of the last report", "UTC hour"),
-            "top_symptoms": C("symptoms in at least 20% of its reports, most common first"),
+            "top_symptoms": C(
+                "up to three symptoms in at least 20% of its reports, most common first"
+            ),
             "published": C("at least K distinct users (--min-users, default 5)"),
             "is_background": C("the catch-all of ordinary complaints; never attributed"),
             "sticky_concentration": C(

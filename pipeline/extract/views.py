@@ -314,7 +314,9 @@ VIEW_DEFS: tuple[View, ...] = (
             "n_users": Column("distinct user pseudonyms in the cluster", "users"),
             "first_seen": Column("hour of the cluster's first report", "UTC hour"),
             "last_seen": Column("hour of the cluster's last report", "UTC hour"),
-            "top_symptoms": Column("symptoms in at least 20% of its reports, most common first"),
+            "top_symptoms": Column(
+                "up to three symptoms in at least 20% of its reports, most common first"
+            ),
             **{
                 name: Column(text.format(k=k), unit)
                 for k in (1, 2, 3)
