@@ -243,11 +243,14 @@ def _reads_as_prose(text: str, start: int) -> bool:
     last_line = sentence.rsplit("\n", 1)[-1]
     if _EMPHASIS_LINE_RE.fullmatch(last_line) or _EMPHASIS_RE.fullmatch(sentence):
         return False
-    if len(tokens) >= 2:
-        plain = sum(1 for t in tokens if _PLAIN_WORD_RE.fullmatch(t))
-        if 2 * plain < len(tokens):
+    # a lone letter is a word ("a", "I", a cut "O") or a symbol ("x", "C"): it counts for
+    # neither side
+    counted = [t for t in tokens if not _LETTER_RE.fullmatch(t)]
+    if len(counted) >= 2:
+        plain = sum(1 for t in counted if _PLAIN_WORD_RE.fullmatch(t))
+        if 2 * plain < len(counted):
             return False
-    elif not (_PLAIN_WORD_RE.fullmatch(tokens[0]) or _LETTER_RE.fullmatch(tokens[0])):
+    elif counted and not _PLAIN_WORD_RE.fullmatch(counted[0]):
         return False  # one token that is not a word: "%s", "$Id$"
     return not _NAME_END_RE.search(tokens[-1].rstrip("*_`"))
 

@@ -198,7 +198,7 @@ def test_fenced_python_indented_inside_a_list_item_parses() -> None:
         "Build the request.\n\nFor example:\n\nGET /items?q=a%20b HTTP/1.1\nHost: example.org",
         "Adds a prefix to the name.\n\nUsed in Frame.__init__",
         "The build was upgraded.\n\n- Raised the upper bound to v1.19.1",
-        "Sort the terms of a connector.\n\nC AND A AND B -> A AND B AND C",
+        "Sort the terms of a connector.\n\nx_1 + 2*y -> f(x_1, y) == 0",
         "Clears the markers of this session.\n\n**EXPERIMENTAL**",
         "It loads. It falls back to a known path on 10.16+",
         "These compilers work. The last one is IBM XL C/C++",
@@ -294,6 +294,7 @@ def test_complete_endings_with_code_and_markup(text: str) -> None:
         'It works. He said "this" and "that is cu',
         "It works. Then call `open",
         "It works. Then E",  # a cut right after a sentence's first letter
+        "Boat crime extreme. O details t",  # lone letters count for neither side
     ],
 )
 def test_cut_inside_code_quotes_and_words_is_still_found(text: str) -> None:
