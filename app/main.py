@@ -18,9 +18,9 @@ from app import (
     page_findings,
     page_health,
     page_overview,
-    queries,
     ui,
 )
+from pipeline.extract.reader import ExtractProblem
 
 #: slug (URL path and ``?page=`` value) -> (title, icon, module with ``render(source)``), in
 #: the navigation's order: findings lead, clusters come second.
@@ -65,7 +65,7 @@ def main() -> None:
             return
         try:
             current.run()
-        except (queries.ExtractProblem, duckdb.Error) as exc:
+        except (ExtractProblem, duckdb.Error) as exc:
             # e.g. the file was swapped or removed mid-run: say so, the watcher reloads.
             st.error(f"The extract could not be read ({type(exc).__name__}); retrying shortly.")
         run = source.q("runs", 1)

@@ -23,27 +23,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from joins.schemas import CONTRACT_VERSION, quote_identifier
+from joins.schemas import quote_identifier
+from pipeline.extract.reader import open_extract
 from pipeline.extract.views import report_dimensions
-
-#: The extract tables the dashboard reads; others (e.g. ``deploys``) are used when present, so
-#: tables added to the contract later do not make older extracts unreadable.
-REQUIRED_TABLES: tuple[str, ...] = (
-    "reports",
-    "clusters",
-    "attributions",
-    "suspects",
-    "cluster_timeseries",
-    "quarantine",
-    "runs",
-)
 
 #: Columns of ``reports`` that the overview can filter on, besides the time range.
 FILTER_COLUMNS: tuple[str, ...] = ("model", "platform", "hardware", "surface")
-
-
-class ExtractProblem(Exception):
-    """The extract cannot be shown; the message is one line meant for the on-call engineer."""
 
 
 @dataclass(frozen=True)
@@ -82,62 +67,8 @@ def signature(path: str | Path) -> tuple[int, int, int, int] | None:
 
 
 def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the extract at ``path``, checked against the contract.
-
-    The file is ATTACHed read-only to a private in-memory database rather than opened with
-    ``duckdb.connect(path)``: DuckDB caches databases by path within a process, and after an
-    ``os.replace`` that cache could hand back the previous file.
-
-    Raises:
-        ExtractProblem: the file is missing, not a DuckDB database, lacks extract tables, or
-            was written under another contract version.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise ExtractProblem(
-            f"No extract at {path}. Run `triage run --input INPUT --output {path.parent}` "
-            "to build one; this page reloads when it appears."
-        )
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("ATTACH ? AS extract (READ_ONLY)", [str(path)])
-        con.execute("USE extract")
-        _check_contract(con, path)
-    except ExtractProblem:
-        con.close()
-        raise
-    except duckdb.Error as exc:
-        con.close()
-        raise ExtractProblem(
-            f"{path} cannot be read as a DuckDB extract ({type(exc).__name__})."
-        ) from None
-    return con
-
-
-def _check_contract(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    present = {
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'extract'"
-        ).fetchall()
-    }
-    missing = sorted(set(REQUIRED_TABLES) - present)
-    if missing:
-        raise ExtractProblem(
-            f"{path} is not a triage extract of this version: it lacks the tables "
-            f"{', '.join(missing)}. Rebuild it with `triage run`."
-        )
-    row = con.execute(
-        "select contract_version from runs order by finished_at desc limit 1"
-    ).fetchone()
-    found = None if row is None else row[0]
-    if found != CONTRACT_VERSION:
-        raise ExtractProblem(
-            f"{path} was written under data contract version {found!r}; this dashboard reads "
-            f"version {CONTRACT_VERSION!r}. Rebuild the extract with this version's "
-            "`triage run`."
-        )
+    """The extract opened the one way every reader opens it (`pipeline.extract.reader`)."""
+    return open_extract(path)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ import duckdb
 import streamlit as st
 
 from app import queries
+from pipeline.extract.reader import ExtractProblem
 
 ENV_EXTRACT = "TRIAGE_EXTRACT"
 DEFAULT_EXTRACT = "out/triage.duckdb"
@@ -42,7 +43,7 @@ def _cached(_source: Source, path: str, sig: tuple, name: str, args: tuple, kwar
 def _problem(path: str, sig: tuple) -> str | None:
     try:
         queries.connect(path).close()
-    except queries.ExtractProblem as exc:
+    except ExtractProblem as exc:
         return str(exc)
     return None
 
@@ -60,7 +61,7 @@ class Source:
         if self.sig is None:
             try:
                 queries.connect(self.path)
-            except queries.ExtractProblem as exc:
+            except ExtractProblem as exc:
                 return str(exc)
         return _problem(self.path, self.sig)
 

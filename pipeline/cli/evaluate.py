@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from joins.schemas import quote_identifier
 from pipeline.errors import CliError
 from pipeline.run.options import KeySource, RunOptions
 
@@ -77,7 +78,10 @@ def leaked_values(db: Path, truth_dir: Path, batch: int = 50_000) -> dict[str, i
     con = duckdb.connect(str(db), read_only=True)
     try:
         for table, col in _text_columns(con):
-            cur = con.execute(f'select "{col}" from "{table}" where "{col}" <> \'\'')
+            cur = con.execute(
+                f"select {quote_identifier(col)} from {quote_identifier(table)} "
+                f"where {quote_identifier(col)} <> ''"
+            )
             while chunk := cur.fetchmany(batch):
                 text = "\n".join(v for (v,) in chunk)
                 if tail is not None:

@@ -22,8 +22,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from joins.schemas import CONTRACT_VERSION
 from pipeline.errors import CliError
+from pipeline.extract.reader import ExtractProblem, open_extract
 
 FORMATS = ("table", "csv", "json", "parquet")
 READ_ONLY_TYPES = ("SELECT", "EXPLAIN")
@@ -38,52 +38,6 @@ def _one_line(text: str, limit: int = MAX_ERROR_CHARS) -> str:
     # DuckDB appends "LINE n: <query> ^^^" on further lines: the caret means nothing on one.
     line = " ".join(str(text).split("\nLINE ")[0].split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def open_extract(path: Path | str):
-    """A read-only DuckDB connection to a triage extract of this contract version.
-
-    Raises QueryError (one line) for a missing file, a file that is not a DuckDB database,
-    one that is not a triage extract, or an extract of another contract version.
-    """
-    import duckdb
-
-    path = Path(path)
-    if not path.exists():
-        raise QueryError(f"extract {path} does not exist")
-    if path.is_dir():
-        hint = " (pass OUT/triage.duckdb)" if (path / "triage.duckdb").exists() else ""
-        raise QueryError(f"extract {path} is a directory{hint}")
-    if not os.access(path, os.R_OK):
-        raise QueryError(f"extract {path} is not readable")
-    try:
-        con = duckdb.connect(
-            str(path),
-            read_only=True,
-            config={"enable_external_access": False},
-        )
-        con.execute("set TimeZone = 'UTC'")  # after connect: the ICU extension is loaded then
-    except duckdb.Error as exc:
-        raise QueryError(
-            f"{path} cannot be opened as a DuckDB extract ({_one_line(exc, 160)})"
-        ) from None
-    try:
-        versions = [
-            r[0] for r in con.execute("select distinct contract_version from runs").fetchall()
-        ]
-    except duckdb.Error:
-        con.close()
-        raise QueryError(f"{path} is not a triage extract (no runs.contract_version)") from None
-    if versions != [CONTRACT_VERSION]:
-        con.close()
-        found = ", ".join(sorted(str(v) for v in versions)) or "none"
-        raise QueryError(
-            f"extract {path} has contract version {found}; this triage reads version "
-            f"{CONTRACT_VERSION} (use the matching triage release)"
-        )
-    # Nothing below may change the session: no SET can switch file access back on.
-    con.execute("set lock_configuration = true")
-    return con
 
 
 def check_read_only(con, sql: str) -> str:
@@ -251,7 +205,10 @@ def query(
             raise QueryError("--output would overwrite the extract")
         if not output.parent.is_dir():
             raise QueryError(f"output folder {output.parent} does not exist")
-    con = open_extract(extract)
+    try:
+        con = open_extract(extract)
+    except ExtractProblem as exc:
+        raise QueryError(str(exc)) from None
     try:
         table = run_query(con, sql)
     finally:

@@ -176,7 +176,7 @@ def test_missing_extract_shows_a_message(monkeypatch, tmp_path):
     for page in PAGES:
         at = _app(monkeypatch, tmp_path / "none" / "triage.duckdb", page)
         assert not at.exception
-        assert len(at.error) == 1 and "No extract at" in at.error[0].value
+        assert len(at.error) == 1 and "does not exist" in at.error[0].value
 
 
 def test_old_contract_shows_a_message(monkeypatch, extract_db, tmp_path):
@@ -192,7 +192,7 @@ def test_old_contract_shows_a_message(monkeypatch, extract_db, tmp_path):
 def test_reloads_when_a_new_extract_is_swapped_in(monkeypatch, extract_db, tmp_path):
     live = tmp_path / "out" / "triage.duckdb"
     at = _app(monkeypatch, live, "health")
-    assert "No extract at" in at.error[0].value  # not built yet
+    assert "does not exist" in at.error[0].value  # not built yet
     copy_extract(extract_db, live.parent)
     at.run()
     _ok(at)

@@ -19,6 +19,7 @@ import pytest
 
 from app import queries
 from joins.schemas import CONTRACT_VERSION
+from pipeline.extract.reader import ExtractProblem
 from tests.app.conftest import copy_extract
 
 
@@ -282,7 +283,7 @@ def test_column_names_are_checked(con):
 
 
 def test_missing_extract_is_a_clear_problem(tmp_path):
-    with pytest.raises(queries.ExtractProblem, match="No extract at"):
+    with pytest.raises(ExtractProblem, match="does not exist"):
         queries.connect(tmp_path / "triage.duckdb")
     assert queries.signature(tmp_path / "triage.duckdb") is None
 
@@ -290,7 +291,7 @@ def test_missing_extract_is_a_clear_problem(tmp_path):
 def test_not_a_duckdb_file_is_a_clear_problem(tmp_path):
     bad = tmp_path / "triage.duckdb"
     bad.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(queries.ExtractProblem, match="cannot be read"):
+    with pytest.raises(ExtractProblem, match="cannot be read"):
         queries.connect(bad)
 
 
@@ -299,7 +300,7 @@ def test_other_contract_version_is_a_clear_problem(extract_db, tmp_path):
     w = duckdb.connect(str(db))
     w.execute("update runs set contract_version = '0'")
     w.close()
-    with pytest.raises(queries.ExtractProblem, match=f"version '0'.*version '{CONTRACT_VERSION}'"):
+    with pytest.raises(ExtractProblem, match=f"version '0'.*version '{CONTRACT_VERSION}'"):
         queries.connect(db)
 
 
@@ -309,7 +310,7 @@ def test_missing_tables_is_a_clear_problem(extract_db, tmp_path):
     w.execute("drop view if exists cluster_causes")
     w.execute("drop table quarantine")
     w.close()
-    with pytest.raises(queries.ExtractProblem, match="lacks the tables quarantine"):
+    with pytest.raises(ExtractProblem, match="lacks the tables quarantine"):
         queries.connect(db)
 
 

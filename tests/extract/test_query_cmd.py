@@ -140,13 +140,13 @@ def test_bad_queries_give_one_line(db, capsys, sql, expect):
 
 def test_missing_file_directory_and_non_duckdb_file(tmp_path, db, capsys):
     rc, _, err = _triage(capsys, "--extract", tmp_path / "nope.duckdb", "select 1")
-    assert rc == 2 and err.strip().endswith("does not exist") and err.count("\n") == 1
+    assert rc == 2 and "does not exist" in err and err.count("\n") == 1
     rc, _, err = _triage(capsys, "--extract", db.parent, "select 1")
     assert rc == 2 and "is a directory (pass OUT/triage.duckdb)" in err
     junk = tmp_path / "junk.duckdb"
     junk.write_text("not a database\n")
     rc, _, err = _triage(capsys, "--extract", junk, "select 1")
-    assert rc == 2 and "cannot be opened as a DuckDB extract" in err and err.count("\n") == 1
+    assert rc == 2 and "cannot be read as a DuckDB extract" in err and err.count("\n") == 1
 
 
 def test_a_duckdb_file_that_is_not_an_extract(tmp_path, capsys):
@@ -160,7 +160,7 @@ def test_an_extract_of_another_contract_version(tmp_path, capsys):
     old = crafted.write(tmp_path, contract_version="0")
     rc, out, err = _triage(capsys, "--extract", old, "select 1")
     assert rc == 2 and out == ""
-    assert "has contract version 0; this triage reads version 1" in err
+    assert "contract version '0'; this triage reads version '1'" in err
     assert err.count("\n") == 1
 
 
