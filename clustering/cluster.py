@@ -13,8 +13,9 @@ bug cluster.
 
 Memory and time bound of the global step: scikit-learn's tree-based HDBSCAN keeps the feature
 matrix (n x (n_components + 4) float64) plus O(n * min_samples) neighbour data: ~0.3 KB per
-report, so memory is not the limit; its minimum spanning tree is O(n^2) in time (measured here:
-5k rows 0.9 s, 20k rows 17 s on 2 shared cores). Past ``max_global`` rows the two-stage scheme
+report, so memory is not the limit; its minimum spanning tree is O(n^2) in time
+(bench/bench_clustering.py measures it; docs/clustering.md quotes the numbers). Past
+``max_global`` rows the two-stage scheme
 runs instead: rows are split into shards of ``shard_size`` by a seeded permutation, each shard
 is clustered alone (``min_cluster_size`` scaled to the shard), shard clusters become centroids,
 and centroids closer than ``merge_threshold`` median cluster radii (single linkage, Euclidean

@@ -1,11 +1,10 @@
 """Which BLAS multiplies the NER model's matrices, and on how many threads.
 
-thinc (spaCy's model library) sends every float32 matrix product through blis. On this
-project's machine (an AMD EPYC VM whose hypervisor hides AVX2) blis runs the NER's shapes
-((tokens x 288) @ (288 x 288)) at ~27 GFLOPS on one thread, numpy's OpenBLAS (Haswell
-kernel) at ~78 (ad hoc, 500-2,000 rows). The whole redactor is then 1.40x faster with
-identical spans on 4,000 replay texts (``bench/bench_redaction.py --ner-gemm-only``,
-docs/redaction.md).
+thinc (spaCy's model library) sends every float32 matrix product through blis. On machines
+whose hypervisor hides AVX2 (this project's VMs), blis falls back to a generic kernel while
+numpy's OpenBLAS still picks a fast one for the NER's shapes ((tokens x 288) @ (288 x 288)),
+with identical spans; the speed-up is measured with ``bench/bench_redaction.py
+--ner-gemm-only`` and quoted in docs/redaction.md.
 
 Numpy's BLAS is held to one thread while the Redactor analyses a batch (NER included): the
 job's parallelism is one worker per core, and BLAS threads on top of that only contend for

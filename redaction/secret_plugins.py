@@ -1,7 +1,7 @@
 """detect-secrets' typed plugins, in one place for the recognizer and the audit.
 
 Kept apart from the recognizers so the audit (run by the launcher on the published labels)
-does not import Presidio, which pulls in transformers and torch: ~8 s per process.
+does not import Presidio, which pulls in transformers and torch (seconds per process).
 """
 
 from __future__ import annotations

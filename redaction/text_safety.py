@@ -17,7 +17,7 @@ REPLACEMENT_CHAR = "\ufffd"
 
 def digit_count(text: str) -> int:
     """Digits in ``text``; counts every Unicode digit, so never fewer than a pattern's \\d.
-    (``map`` over the string: about 3x faster than a generator on these texts.)"""
+    (``map`` over the string: no Python-level generator frame per character.)"""
     return sum(map(str.isdigit, text))
 
 

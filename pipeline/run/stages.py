@@ -114,10 +114,9 @@ class RedactReports(beam.PTransform):
     def expand(self, reports):
         tagged = (
             reports
-            # A fixed size: one batch is ~1 s of redaction, so Beam's adaptive sizing (a
-            # regression per batch) buys nothing; it took ~0.6 s per 20k reports (py-spy).
-            # 256 records rather than 64: NER's matrix products and per-batch steps cost
-            # ~5% less CPU per text (ad hoc, 16,000 replay texts).
+            # A fixed size: a batch is already long enough to amortise per-batch costs, so
+            # Beam's adaptive sizing (a regression per batch) only adds work. 256 rather than
+            # 64 records: NER's matrix products and per-batch steps cost less per text.
             | "Batch"
             >> beam.BatchElements(min_batch_size=self.batch_size, max_batch_size=self.batch_size)
             | "RedactAndPseudonymise" >> beam.ParDo(_RedactBatch(self.key))
