@@ -22,10 +22,9 @@ def records_table(records: list[dict]) -> pa.Table:
     return pa.table({k: [r.get(k) for r in records] for k in keys})
 
 
-def _records_table(records: list[dict] | pa.Table, dimensions: list[str]) -> pa.Table:
-    """The `reports` table of ``records`` (a table, or dicts), column by column: no Python
-    object per report (at a million reports a dict per row took ~9 GB)."""
-    table = records if isinstance(records, pa.Table) else records_table(records)
+def _records_table(table: pa.Table, dimensions: list[str]) -> pa.Table:
+    """The `reports` table of the records ``table``, column by column: no Python object per
+    report (at a million reports a dict per row took ~9 GB)."""
     schema = schemas.reports_schema(dimensions)
     columns = []
     for field in schema:
