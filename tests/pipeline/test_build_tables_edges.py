@@ -15,8 +15,10 @@ import pyarrow as pa
 
 from joins import schemas
 from pipeline.run.attributed import build_tables, records_table, traffic_hourly
+from pipeline.run.epoch import HOUR_US, to_us
 from tests.pipeline.test_publication_boundary import (
     DIMS,
+    T0,
     _deploys,
     _info,
     _record,
@@ -97,3 +99,28 @@ def test_a_value_with_two_users_is_reported_even_when_it_explains_nothing():
     rows = {(r["cluster_id"], r["value"]): r for r in out["attributions"].to_pylist()}
     assert (rows[("at_k", "big")]["users"], rows[("at_k", "big")]["reports"]) == (2, 4)
     assert rows[("at_k", "big")]["lift"] < 1
+
+
+def test_run_wide_findings_use_the_runs_k():
+    # A new pool (traffic from hour 24) draws 40 complaints from 4 users: with K = 3 that is
+    # a run-wide finding, which the default K of 5 would not allow.
+    rows = [
+        (h, pool, req)
+        for h in range(48)
+        for pool, req in (("big", 990_000), ("small", 10_000))
+        if pool == "big" or h >= 24
+    ]
+    traffic = pa.table(
+        {
+            "hour": pa.array([to_us(T0) + h * HOUR_US for h, _, _ in rows], pa.int64()).cast(
+                schemas.UTC_TS
+            ),
+            "server_pool": [p for _, p, _ in rows],
+            "requests": pa.array([r for _, _, r in rows], pa.int64()),
+        }
+    )
+    recs = [_record(i, "bg", f"bg{i}", i % 48, "big") for i in range(480)]
+    recs += [_record(j, "at_k", f"s{j % 4}", 24 + (j * 7) % 24, "small") for j in range(40)]
+    out = build_tables(recs, _info(), traffic, [], DIMS, min_users=3)
+    run_wide = [r for r in out["findings"].to_pylist() if r["cluster_id"] is None]
+    assert [(r["value"], r["users"], r["reports"]) for r in run_wide] == [("small", 4, 40)]
