@@ -55,11 +55,12 @@ from joins.findings import (
     ReportData,
     TrafficIndex,
     best_rise,
+    date_rise,
     poisson_ll,
     significant_step,
     unique_inverse,
 )
-from joins.stats import benjamini_hochberg
+from joins.stats import benjamini_hochberg, poisson_upper_tail
 
 
 @dataclass
@@ -76,6 +77,7 @@ class _ECand:
     new: bool
     members: np.ndarray  # rows (positions) with the value from the onset on
     series: np.ndarray  # rows with the value, all hours
+    traffic_lift: float = float("nan")  # reports / traffic's expectation from the onset on
 
 
 def _window_sum(x: np.ndarray, width: int) -> np.ndarray:
@@ -130,6 +132,8 @@ class EmergingFindings:
         symptoms: bool = True,
         min_symptom_reports: int = 30,
         prior_reports: float = 5.0,
+        split_ratio: float | None = 1.25,
+        refine_alpha: float = 0.05,
     ) -> None:
         self.alpha = alpha
         self.min_reports = min_reports
@@ -145,6 +149,8 @@ class EmergingFindings:
         self.symptoms = symptoms
         self.min_symptom_reports = min_symptom_reports
         self.prior_reports = prior_reports
+        self.split_ratio = split_ratio
+        self.refine_alpha = refine_alpha
 
     def find(
         self,
@@ -245,12 +251,14 @@ class EmergingFindings:
                 ok,
                 key=lambda xt: (
                     -round(xt[0].score, 12),
+                    xt[0].new,
                     xt[0].p_value,
                     len(xt[0].dims),
                     [self._dims.index(d) for d in xt[0].dims],
                     xt[0].key,
                 ),
             )
+            best, t = self._refine(rows, best, t, ok)
             vals = D.decode(best.dims, best.key)
             f = Finding(
                 cluster_id=None,
@@ -276,6 +284,62 @@ class EmergingFindings:
             self._removed[best.tau :] += req[best.tau :]
             self._explained.append((best.dims, best.key, best.tau))
         return got
+
+    def _refine(self, rows: np.ndarray, best: _ECand, t: int, ok: list) -> tuple:
+        """The most specific significant candidate that leaves nothing over in the best one
+        (as `joins.explain.ExplainingAway._refine`): a candidate with fewer reports, at least
+        ``nest_share`` of them among the best's, replaces it when the best's reports from its
+        onset on without the candidate's values are not in excess of traffic (Poisson tail p
+        >= ``refine_alpha`` or lift below ``min_lift``, in reports against the traffic's
+        rate). "Haiku 3.5 on GPU" since yesterday is "Haiku 3.5 on the GPU sampler build
+        deployed yesterday" when nothing else of Haiku 3.5 on GPU complains."""
+        while True:
+            options = []
+            for x, tx in ok:
+                if x is best or x.reports >= best.reports:
+                    continue
+                inside = np.isin(x.members, best.members, kind="table").sum()
+                if inside < self.nest_share * max(len(x.members), 1):
+                    continue
+                if self._remainder_in_excess(rows, best, x):
+                    continue
+                options.append((x, tx))
+            if not options:
+                return best, t
+            best, t = min(
+                options,
+                key=lambda xt: (
+                    -round(xt[0].score, 12),
+                    xt[0].p_value,
+                    len(xt[0].dims),
+                    [self._dims.index(d) for d in xt[0].dims],
+                    xt[0].key,
+                ),
+            )
+
+    def _remainder_in_excess(self, rows: np.ndarray, best: _ECand, x: _ECand) -> bool:
+        D = self._data
+        vb = dict(zip(best.dims, D.decode(best.dims, best.key), strict=True))
+        vx = dict(zip(x.dims, D.decode(x.dims, x.key), strict=True))
+        if any(vb[d] != vx[d] for d in vb.keys() & vx.keys()):
+            return True
+        joint = {**vb, **vx}
+        dims = tuple(d for d in self._dims if d in joint)
+        key = 0
+        for d in dims:
+            key = key * D.radix(d) + D.vocab[d].index(joint[d])
+        a = self._series(rows, best.dims, np.array([best.key]))
+        b = self._series(rows, dims, np.array([key]))
+        if a is None:
+            return True
+        tau = best.tau
+        o = a[3][tau:, 0].sum() - (b[3][tau:, 0].sum() if b is not None else 0.0)
+        e = a[5][tau:, 0].sum() - (b[5][tau:, 0].sum() if b is not None else 0.0)
+        if o <= 0:
+            return False
+        e = max(e, 0.0)
+        p = float(poisson_upper_tail(o, e))
+        return p < self.refine_alpha and o >= self.min_lift * e
 
     def _restates(self, x: _ECand, accepted) -> bool:
         if not accepted:
@@ -346,7 +410,9 @@ class EmergingFindings:
             ref = (1.0, 1.0)
             seen = np.flatnonzero(n[:, j] > 0)
             if parts and len(seen) and seen[0] >= self.min_segment_hours:
-                ref = self._reference(rows, parts, int(seen[0]))
+                st = int(seen[0])
+                own = (y[st:, j].sum(), e[st:, j].sum(), yw[st:, j].sum(), ew[st:, j].sum())
+                ref = self._reference(rows, parts, st, own)
             c = self._one(y[:, j], e[:, j], yw[:, j], ew[:, j], n[:, j], ref)
             if c is None:
                 continue
@@ -358,21 +424,29 @@ class EmergingFindings:
                 continue
             out.append(
                 _ECand(dims, int(uk[j]), tau, len(members), users, exp_, lift, p, score, new,
-                       members, mine)
+                       members, mine, rep / max(float(e[tau:, j].sum()), 1e-12))
             )  # fmt: skip
         return out
 
-    def _reference(self, rows, parts, start: int) -> tuple[float, float]:
-        """max(1, each part's relative rate from ``start`` on) in reports and users: a new
-        combination must complain more than each of its parts over the same hours."""
+    def _reference(self, rows, parts, start: int, own) -> tuple[float, float]:
+        """max(1, each part's relative rate from ``start`` on without the combination) in
+        reports and users: a new combination must complain more than the rest of each of its
+        parts over the same hours (iDice isolation). ``own``: the combination's (reports,
+        expected, user-equivalents, expected user-equivalents) from ``start`` on. The part's
+        rate with the combination's own reports in it would hold the combination to its own
+        excess: a sampler build that hurts two models of the many it serves would be compared
+        with a build rate raised by those two models."""
         lam, lam_w = 1.0, 1.0
+        oy, oe, oyw, oew = own
         for dims, key in parts:
             got = self._series(rows, dims, np.array([key]))
             if got is None:
                 continue
             _, _, _, y, yw, e, ew, _ = got
-            lam = max(lam, (y[start:, 0].sum() + 1.0) / (e[start:, 0].sum() + 1.0))
-            lam_w = max(lam_w, (yw[start:, 0].sum() + 1.0) / (ew[start:, 0].sum() + 1.0))
+            ry, re_ = max(y[start:, 0].sum() - oy, 0.0), max(e[start:, 0].sum() - oe, 0.0)
+            rw, rew = max(yw[start:, 0].sum() - oyw, 0.0), max(ew[start:, 0].sum() - oew, 0.0)
+            lam = max(lam, (ry + 1.0) / (re_ + 1.0))
+            lam_w = max(lam_w, (rw + 1.0) / (rew + 1.0))
         return lam, lam_w
 
     def _expected(self, y, Y, n, N) -> np.ndarray:
@@ -414,11 +488,14 @@ class EmergingFindings:
 
     def _one_change(self, y, e, yw, ew):
         H = len(y)
-        rise = best_rise(y, e, min_size=self.min_segment_hours)
+        m, g = self.min_segment_hours, self.split_ratio
+        rise = best_rise(y, e, min_size=m, grid=g)
         if rise.tau[0] < 0:
             return None
         tau = int(rise.tau[0])
-        rise_w = best_rise(yw, ew, min_size=self.min_segment_hours)
+        if g is not None:
+            tau = date_rise(y, e, tau, min_size=m, grid=g)
+        rise_w = best_rise(yw, ew, min_size=m, grid=g)
         p_r = min(1.0, rise.n_splits * float(_chi2_half(rise.llr[0])))
         p_w = min(1.0, rise_w.n_splits * float(_chi2_half(rise_w.llr[0])))
         # ... and from the change on it complains more than the traffic's rate predicts
@@ -482,9 +559,11 @@ class EmergingFindings:
                     parts=((x.dims, x.key), (z.dims, z.key)),
                 )  # fmt: skip
                 m = 1.0 + self.combo_margin
+                # Isolation on the same footing: lifts against the traffic's rate (a new
+                # pair's own expectation is raised to its parts' rate for its test).
                 if (
                     got
-                    and got[0].lift >= m * max(a.lift, b.lift)
+                    and got[0].traffic_lift >= m * max(a.traffic_lift, b.traffic_lift)
                     and got[0].score >= m * max(a.score, b.score)
                 ):
                     pairs.append(got[0])

@@ -52,7 +52,7 @@ from joins.findings import (
     significant_step,
     unique_inverse,
 )
-from joins.stats import benjamini_hochberg, binomial_upper_tail
+from joins.stats import benjamini_hochberg, binomial_upper_tail, poisson_upper_tail
 
 SMOOTHING = 0.5  # add-half smoothing of report-share baselines (as joins.attribution)
 
@@ -133,6 +133,7 @@ class ExplainingAway:
         proxy_tolerance: float = 0.05,
         change_llr: float = 4.0,
         min_segment_hours: int = 3,
+        refine_alpha: float = 0.05,
     ) -> None:
         self.alpha = alpha
         self.min_reports = min_reports
@@ -149,6 +150,7 @@ class ExplainingAway:
         self.combo_alpha = combo_alpha
         self.change_llr = change_llr
         self.min_segment_hours = min_segment_hours
+        self.refine_alpha = refine_alpha
 
     # ------------------------------------------------------------------ public
     def explain(
@@ -233,6 +235,7 @@ class ExplainingAway:
                 ),
             )
             D = self._data
+            best, t = self._refine(c, best, t, ok, rows)
             best, t = self._newest_proxy(best, t, ok, rows)
             members = rows[D.keys(best.dims)[rows] == best.key]
             f = Finding(
@@ -252,6 +255,69 @@ class ExplainingAway:
             accepted_sets.append((f, D.keys(best.dims)[rows_c] == best.key))
             active &= ~np.isin(rows_c, members, kind="table")
         return out
+
+    def _refine(self, c: int, best: _Cand, t: int, ok: list, rows: np.ndarray) -> tuple:
+        """The most specific significant candidate that leaves nothing over in the best one.
+
+        The score (coverage x log lift) favours the broader of two nested explanations: a
+        release that serves the failing servers since weeks over the configuration deployed
+        on them yesterday, "Opus 3 on TPU" over "Opus 3 on the new TPU sampler build". A
+        significant candidate ``x`` with fewer reports, at least ``nest_share`` of them inside
+        the best's, replaces it when the rest of the best's reports (those without ``x``'s
+        values) are not themselves in excess of traffic (one-sided Poisson tail p >=
+        ``refine_alpha`` in reports or in user-equivalents, or lift below ``min_lift``): the
+        broader value then only adds its ordinary complaints to the narrower one's. Repeated
+        while such a candidate exists (best score first), as a drill-down (iDice isolation,
+        HALO's hierarchy walk)."""
+        D = self._data
+        while True:
+            mine = D.keys(best.dims)[rows] == best.key
+            options = []
+            for x, tx in ok:
+                if x is best or x.reports >= best.reports:
+                    continue
+                other = D.keys(x.dims)[rows] == x.key
+                if int((mine & other).sum()) < self.nest_share * max(int(other.sum()), 1):
+                    continue
+                if self._remainder_in_excess(c, best, x, rows):
+                    continue
+                options.append((x, tx))
+            if not options:
+                return best, t
+            best, t = min(
+                options,
+                key=lambda xt: (
+                    -float(f"{xt[0].score:.9g}"),
+                    xt[0].p_value,
+                    len(xt[0].dims),
+                    [self._dims.index(d) for d in xt[0].dims],
+                    xt[0].key,
+                ),
+            )
+
+    def _remainder_in_excess(self, c: int, best: _Cand, x: _Cand, rows: np.ndarray) -> bool:
+        """Whether ``best``'s reports without ``x``'s values still complain more than traffic
+        predicts (see `_refine`)."""
+        D = self._data
+        vb = dict(zip(best.dims, D.decode(best.dims, best.key), strict=True))
+        vx = dict(zip(x.dims, D.decode(x.dims, x.key), strict=True))
+        if any(vb[d] != vx[d] for d in vb.keys() & vx.keys()):
+            return True  # no joint value: not a refinement
+        joint = {**vb, **vx}
+        dims = tuple(d for d in self._dims if d in joint)
+        key = 0
+        for d in dims:
+            key = key * D.radix(d) + D.vocab[d].index(joint[d])
+        st = self._stats(c, rows, dims, np.array([key]))
+        if not st:
+            return True
+        j = st[0]
+        o, e = best.reports - j.reports, max(best.expected - j.expected, 0.0)
+        ow, ew = best.ow - j.ow, max(best.ew - j.ew, 0.0)
+        if o <= 0:
+            return False
+        p = max(poisson_upper_tail(o, e), poisson_upper_tail(ow, ew))
+        return p < self.refine_alpha and o >= self.min_lift * e
 
     def _newest_proxy(self, best: _Cand, t: int, ok: list, rows: np.ndarray) -> tuple:
         """Among candidates within ``proxy_tolerance`` of the best score that cover nearly the

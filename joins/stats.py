@@ -32,3 +32,19 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     if np.isnan(p).any():
         raise ValueError("p-values contain NaN")
     return np.clip(stats.false_discovery_control(p, method="bh"), 0.0, 1.0)
+
+
+def poisson_upper_tail(observed: np.ndarray | float, mean: np.ndarray | float) -> np.ndarray:
+    """P(X >= observed) for X ~ Poisson(mean), elementwise, for real-valued counts.
+
+    P(X >= k) = P(k, mean), the regularized lower incomplete gamma function: exact for
+    integers k >= 1 and continuous for the fractional user-equivalent counts. ``observed <=
+    0`` gives 1; ``mean <= 0`` with ``observed > 0`` gives 0.
+    """
+    k = np.asarray(observed, dtype=float)
+    mu = np.maximum(np.asarray(mean, dtype=float), 0.0)
+    out = np.ones(np.broadcast(k, mu).shape, dtype=float)
+    kk, mm = np.broadcast_arrays(k, mu)
+    pos = kk > 0
+    out[pos] = special.gammainc(kk[pos], mm[pos])
+    return np.clip(out, 0.0, 1.0)
