@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 # the contract, the CLI's `--help` included.
 _WHERE = {
     "ATTRIBUTION_SCHEMA": "attribution", "attribute": "attribution",
+    "ClusterAttributor": "attribution",
     "dimension_columns": "schemas", "join_reports": "join",
     "onset_and_end": "onset", "segment": "onset",
     "STICKY_SCHEMA": "sticky", "sticky_concentration": "sticky",
@@ -21,7 +22,7 @@ _WHERE = {
 }  # fmt: skip
 
 if TYPE_CHECKING:
-    from joins.attribution import ATTRIBUTION_SCHEMA, attribute
+    from joins.attribution import ATTRIBUTION_SCHEMA, ClusterAttributor, attribute
     from joins.join import join_reports
     from joins.onset import onset_and_end, segment
     from joins.schemas import dimension_columns
@@ -48,6 +49,7 @@ __all__ = [
     "STICKY_SCHEMA",
     "SUSPECTS_SCHEMA",
     "TIMESERIES_SCHEMA",
+    "ClusterAttributor",
     "attribute",
     "cluster_timeseries",
     "dimension_columns",

@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator
 
 from joins import schemas
 from joins.columns import encode, hours_of
@@ -471,3 +472,54 @@ def _schema(details: bool) -> pa.Schema:
 
 def _empty(details: bool) -> pa.Table:
     return _schema(details).empty_table()
+
+
+class ClusterAttributor(BaseEstimator):
+    """`attribute` in scikit-learn's manner: parameters in ``__init__``, ``fit`` returns self.
+
+    The pipeline and the evaluation configure an attributor once and fit it to a run's
+    reports; ``get_params``, ``set_params`` and ``sklearn.base.clone`` come from
+    scikit-learn's ``BaseEstimator``. The parameters are `attribute`'s (see there).
+
+    Attributes (after ``fit``):
+        attributions_: pa.Table of ATTRIBUTION_SCHEMA rows (plus the detail columns when
+            ``details``), sorted by cluster_id then rank.
+        dimensions_: the dimension columns attributed, in output order (duplicates dropped).
+    """
+
+    def __init__(
+        self,
+        *,
+        min_reports: int = 3,
+        min_users: int = 1,
+        max_pairs: int = 30,
+        pair_candidates_per_dimension: int = 3,
+        max_pair_candidates: int = 8,
+        pair_margin: float = 0.2,
+        pair_alpha: float = 0.01,
+        details: bool = False,
+    ) -> None:
+        self.min_reports = min_reports
+        self.min_users = min_users
+        self.max_pairs = max_pairs
+        self.pair_candidates_per_dimension = pair_candidates_per_dimension
+        self.max_pair_candidates = max_pair_candidates
+        self.pair_margin = pair_margin
+        self.pair_alpha = pair_alpha
+        self.details = details
+
+    def fit(
+        self, reports: pa.Table, traffic: pa.Table | None, dimensions: Sequence[str]
+    ) -> ClusterAttributor:
+        """Rank every cluster's over-represented values; returns ``self``.
+
+        Args:
+            reports: one row per report (see `attribute`).
+            traffic: hourly requests per dimension value, or None (report-share baseline).
+            dimensions: the dimension columns to attribute.
+        """
+        self.dimensions_ = list(dict.fromkeys(dimensions))
+        self.attributions_ = attribute(
+            reports, traffic, dimensions=self.dimensions_, **self.get_params()
+        )
+        return self

@@ -32,7 +32,7 @@ import pyarrow.dataset as ds
 import pyarrow.json as pj
 import pyarrow.parquet as pq
 
-from joins.attribution import SEP, attribute
+from joins.attribution import SEP, ClusterAttributor
 from joins.columns import HOUR_US
 from joins.join import join_reports
 from joins.schemas import DEPLOYS, dimension_columns
@@ -400,7 +400,7 @@ def evaluate_replay(
     joined = join_reports(data["reports"], data["routing"])
 
     def run(reps: pa.Table) -> pa.Table:
-        return attribute(reps, data["traffic"], dimensions=dims, **opts)
+        return ClusterAttributor(**opts).fit(reps, data["traffic"], dims).attributions_
 
     attr = run(joined)
     ts = cluster_timeseries(joined, data["traffic"])

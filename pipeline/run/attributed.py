@@ -141,7 +141,7 @@ def build_tables(
     ``records``: the joined, clustered reports as a table (as `joined.join_batch` gives
     them) or as dicts; every step is columnar."""
     from joins import (  # deferred: scipy (worker)
-        attribute,
+        ClusterAttributor,
         cluster_timeseries,
         sticky_concentration,
     )
@@ -175,7 +175,7 @@ def build_tables(
     ]
     mask = pc.fill_null(pc.is_in(cluster_id, pa.array(attributable, pa.string())), False)
     subset = lean.filter(mask)
-    attributions = attribute(subset, traffic, dimensions=dimensions, min_users=2)
+    attributions = ClusterAttributor(min_users=2).fit(subset, traffic, dimensions).attributions_
     timeseries = cluster_timeseries(subset, traffic)
     deploys_table = pa.Table.from_pylist(deploys, schema=schemas.DEPLOYS)
     causes = find_causes(
