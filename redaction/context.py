@@ -19,7 +19,7 @@ from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
 
 from collections.abc import Collection
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
@@ -49,3 +49,52 @@ class ScoreGatedContextEnhancer(LemmaContextAwareEnhancer):
             return passed
         enhanced = super().enhance_using_context(text, gated, nlp_artifacts, recognizers, context)
         return enhanced + passed
+
+
+_ID = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
+
+
+class RecognizerContextEngine(AnalyzerEngine):
+    """Presidio's AnalyzerEngine whose per-recognizer context step skips recognizers that
+    do not override ``enhance_using_context`` (none of this project's: the base method
+    returns its input unchanged).
+
+    Presidio splits the results into "this recognizer's" and "the others'" with two list
+    scans per recognizer on every text, only to hand them to that method; about 3% of
+    redaction time. Here the results are grouped by recognizer id in one pass, and the
+    output is the same list in the same order: each recognizer's results in the order of
+    ``recognizers``, then the engine's context enhancer as before.
+    """
+
+    def _enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        by_recognizer: dict[str, list[RecognizerResult]] = {}
+        for result in raw_results:
+            by_recognizer.setdefault(result.recognition_metadata[_ID], []).append(result)
+        results: list[RecognizerResult] = []
+        for recognizer in recognizers:
+            own = by_recognizer.get(recognizer.id, [])
+            if type(recognizer).enhance_using_context is not EntityRecognizer.enhance_using_context:
+                own = recognizer.enhance_using_context(
+                    text=text,
+                    raw_recognizer_results=own,
+                    other_raw_recognizer_results=[
+                        r for r in raw_results if r.recognition_metadata[_ID] != recognizer.id
+                    ],
+                    nlp_artifacts=nlp_artifacts,
+                    context=context,
+                )
+            results.extend(own)
+        return self.context_aware_enhancer.enhance_using_context(
+            text=text,
+            raw_results=results,
+            nlp_artifacts=nlp_artifacts,
+            recognizers=recognizers,
+            context=context,
+        )

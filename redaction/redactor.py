@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import spacy
-from presidio_analyzer import AnalyzerEngine, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from redaction import entities as E
-from redaction.context import ScoreGatedContextEnhancer
+from redaction.context import RecognizerContextEngine, ScoreGatedContextEnhancer
 from redaction.ner_gemm import GemmBackend, SingleThreadBlas, set_ner_gemm
 from redaction.ner_view import ner_view
 from redaction.recognizers.contact import PHONE_REGIONS
@@ -155,7 +155,7 @@ class Redactor:
         # Hand the engine the already-loaded NER-only pipeline instead of letting it load
         # the full model (and possibly try to download it).
         self._engine.nlp = {"en": self._nlp}
-        self.analyzer = AnalyzerEngine(
+        self.analyzer = RecognizerContextEngine(
             registry=build_registry(phone_regions=phone_regions),
             nlp_engine=self._engine,
             supported_languages=["en"],
