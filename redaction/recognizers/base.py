@@ -13,6 +13,7 @@ from redaction import _nlp_stack  # noqa: F401  (first: see its docstring)
 # isort: split
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -22,12 +23,18 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 @dataclass(frozen=True)
 class SpanPattern:
-    """One regex; ``group`` names the part of the match that is the entity (0 = all)."""
+    """One regex; ``group`` names the part of the match that is the entity (0 = all).
+
+    ``needs``: optional cheap necessary condition, True for every text in which ``regex``
+    can match (a literal or a short sub-pattern every match contains); a text for which it
+    is False skips the regex, with the same result and a fraction of the cost.
+    """
 
     name: str
     regex: re.Pattern[str]
     score: float
     group: int | str = 0
+    needs: Callable[[str], bool] | None = None
 
 
 class RegexSpanRecognizer(EntityRecognizer):
@@ -78,6 +85,8 @@ class RegexSpanRecognizer(EntityRecognizer):
             return []
         spans: list[tuple[int, int, float]] = []
         for pattern in self.PATTERNS:
+            if pattern.needs is not None and not pattern.needs(text):
+                continue
             for match in pattern.regex.finditer(text):
                 start, end = match.span(pattern.group)
                 if start < 0:
@@ -94,6 +103,9 @@ class RegexSpanRecognizer(EntityRecognizer):
         """Presidio entry point: RecognizerResults for this recognizer's entity."""
         if self.ENTITY not in entities:
             return []
+        spans = self.find_spans(text)
+        if not spans:
+            return []  # most texts: no result list to build or deduplicate
         results = [
             RecognizerResult(
                 entity_type=self.ENTITY,
@@ -109,6 +121,6 @@ class RegexSpanRecognizer(EntityRecognizer):
                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                 },
             )
-            for start, end, score in self.find_spans(text)
+            for start, end, score in spans
         ]
         return EntityRecognizer.remove_duplicates(results)

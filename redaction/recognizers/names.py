@@ -375,6 +375,8 @@ class LexiconNameRecognizer(EntityRecognizer):
         """Names in a list of single words where at least two are names already: "Evans and
         Martin", "Lima, Salas and Brown" (a known name that is also a word counts there)."""
         extra: list[tuple[int, int]] = []
+        if not found:
+            return extra  # no item can be named: every list is skipped below
         for m in _LIST.finditer(text, concurrent=False):
             items = [(i.start(), i.end()) for i in _UPPER.finditer(text, m.start(), m.end())]
             named = sum(1 for s, e in items if (s, e) in found)
@@ -439,6 +441,11 @@ _NAME_RUN = (
 
 
 _NAME_RUN_RE = regex.compile(_NAME_RUN)
+# The verbs after "X said" (case-sensitive, as in the pattern).
+_SAID = (
+    "said", "says", "told", "asked", "wrote", "replied", "mentioned", "reported", "noted",
+    "noticed", "thinks", "suggested", "confirmed", "explained", "complained",
+)  # fmt: skip
 
 
 class NameCueRecognizer(EntityRecognizer):
@@ -474,9 +481,7 @@ class NameCueRecognizer(EntityRecognizer):
         ),
         # the one who said it: "Cerah said the model answered in Thai."
         regex.compile(
-            rf"(?:^|(?<=[\n.!?][ \t]{{0,3}}))(?P<name>{_NAME_RUN})[ \t]+(?:said|says|told|asked|"
-            r"wrote|replied|mentioned|reported|noted|noticed|thinks|suggested|confirmed|"
-            r"explained|complained)\b"
+            rf"(?:^|(?<=[\n.!?][ \t]{{0,3}}))(?P<name>{_NAME_RUN})[ \t]+(?:{'|'.join(_SAID)})\b"
         ),
         # a name before a phone number in parentheses: "Toma (560 1234) reported"
         regex.compile(rf"(?P<name>{_NAME_RUN})[ \t]*\((?=[+\d])[\d \t.()+\-]{{5,24}}\)"),
@@ -516,7 +521,7 @@ class NameCueRecognizer(EntityRecognizer):
     # without it skips the pattern (same result, one substring test instead of a scan).
     NEEDS: ClassVar[tuple[tuple[str, ...], ...]] = (
         (), ("(",), ("(",), ("@",), ("--", "—", "–", "~"), (":", "="),  # strong
-        (":",), (), ("(",), ("-", "–", "—"),
+        (":",), _SAID, ("(",), ("-", "–", "—"),
         (), (":",), ("\n",),  # weak
     )  # fmt: skip
 
