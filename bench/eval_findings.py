@@ -250,9 +250,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--out", default=str(ROOT / "bench/results/findings_eval.json"))
     ap.add_argument("--head", action="store_true", help="measure an export of HEAD")
+    ap.add_argument(
+        "--merge",
+        help="comma-separated result files of earlier runs (one per group of seeds or "
+        "scenarios, run side by side): one file with every item and one table, to --out",
+    )
     ap.add_argument("--commit", help=argparse.SUPPRESS)  # set by --head for the export
     args = ap.parse_args(argv)
     argv = list(sys.argv[1:] if argv is None else argv)
+    if args.merge:
+        return _merge([Path(f) for f in args.merge.split(",") if f], Path(args.out))
     if args.head:
         return _run_on_head([a for a in argv if a != "--head"], Path(args.out).resolve())
     hours = sorted(_ints(args.hours))
@@ -314,6 +321,28 @@ def _write(args, argv: list[str], items: list[dict], hours: list[int], t0: float
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2, default=str) + "\n")
     return out
+
+
+def _merge(files: list[Path], out: Path) -> int:
+    """Items, commands, commits and CPU of several result files in one, with one table."""
+    parts = [json.loads(f.read_text()) for f in files]
+    hours = sorted({h for p in parts for h in p["hours"]})
+    items = [it for p in parts for it in p["items"]]
+    merged = {
+        "commands": [p["command"] for p in parts],
+        "commit": sorted({p["commit"] for p in parts}),
+        "hours": hours,
+        "found_rule": parts[0]["found_rule"],
+        "confident_rule": parts[0]["confident_rule"],
+        "items": items,
+        "cpu_s": round(sum(p["cpu_s"] for p in parts), 1),
+        "wall_s_each": [p["wall_s"] for p in parts],
+        "cores": parts[0]["cores"],
+        "markdown": markdown(items, hours),
+    }
+    out.write_text(json.dumps(merged, indent=2, default=str) + "\n")
+    print(merged["markdown"])
+    return 0
 
 
 def _is_internal(argv: list[str], i: int) -> bool:
