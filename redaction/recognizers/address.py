@@ -184,17 +184,24 @@ _MAX_CONTINUATIONS = 5
 # literal alternatives go through ``re`` (case-sensitive code points: the same in both
 # engines).
 _NUMBER_THEN_STREET_WORD = regex.compile(rf"\d[A-Za-z]?,?[ \t]+(?i:{_STREET_FIRST})[ \t]")
-_STREET_WORD_LITERAL = re.compile(
-    rf"(?<![A-Za-z])(?:ul\.|al\.|c/|R[ \t])|(?:{_STREET_FIRST_CAP})[ \t]"
-)
+_SHORT_STREET_WORD = re.compile(r"(?<![A-Za-z])(?:ul\.|al\.|c/|R[ \t])")
+_SHORT_STREET_LITERALS = ("ul.", "al.", "c/", "R ", "R\t")
+_CAP_STREET_WORD = re.compile(rf"(?:{_STREET_FIRST_CAP})[ \t]")
 # "street suffix then number": a suffix, blanks, a digit. Searched backwards (``(?r)``):
 # the engine then tests the digit first at each position, ~15x cheaper than forwards.
 _SUFFIX_THEN_DIGIT = regex.compile(rf"(?r)(?:{_STREET_SUFFIX})[ \t]+\d")
 
 
 def _may_be_street_word_first(text: str) -> bool:
+    # Substring tests first: a look-behind in front of the alternatives makes ``re`` try
+    # them at every position, where a bare literal alternation skips ahead.
+    if (
+        any(w in text for w in _SHORT_STREET_LITERALS)
+        and _SHORT_STREET_WORD.search(text) is not None
+    ):
+        return True
     return (
-        _STREET_WORD_LITERAL.search(text) is not None
+        _CAP_STREET_WORD.search(text) is not None
         or _NUMBER_THEN_STREET_WORD.search(text) is not None
     )
 

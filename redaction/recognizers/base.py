@@ -58,6 +58,8 @@ class RegexSpanRecognizer(EntityRecognizer):
             name=name or type(self).__name__,
         )
         self._triggers = tuple(t.lower() for t in self.TRIGGERS)
+        # One scan for all triggers (literal substrings of the lower-cased text).
+        self._trigger_re = re.compile("|".join(map(re.escape, self._triggers)))
 
     def load(self) -> None:  # noqa: D102 - nothing to load: patterns are compiled at import
         pass
@@ -66,8 +68,7 @@ class RegexSpanRecognizer(EntityRecognizer):
         """Cheap pre-filter: False means no pattern of this recognizer can match ``text``."""
         if not self._triggers:
             return True
-        lowered = text.lower()
-        return any(t in lowered for t in self._triggers)
+        return self._trigger_re.search(text.lower()) is not None
 
     def validate(self, value: str) -> bool:
         """Return False to drop a candidate span (checksum, denylist, ...)."""

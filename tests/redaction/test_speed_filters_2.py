@@ -19,6 +19,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from redaction import entities as E
 from redaction.context import RecognizerContextEngine
+from redaction.offline import has_public_suffix
 from redaction.recognizers.address import (
     InternationalAddressRecognizer,
     StreetAddressRecognizer,
@@ -193,3 +194,22 @@ def test_context_engine_gives_presidios_results():
     assert ours == presidio
     assert len(ours) >= 6 and any(t[0] == E.SECRET and t[3] > 0.3 for t in ours)
     assert EntityRecognizer.enhance_using_context is not _Raising.enhance_using_context
+
+
+@pytest.mark.parametrize(
+    "domain", ["example.org", "mail.example.co.uk", "localhost", "bücher.de", "xn--bcher-kva.de"]
+)
+def test_public_suffix_memo_answers_as_tldextract(domain):
+    for _ in range(2):
+        assert has_public_suffix(domain) is has_public_suffix.__wrapped__(domain)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(["/HOME/", "Bearer ", "sk-", "PWD=", "x", " ", "İ", "key"])))
+def test_trigger_scan_is_a_substring_test(pieces):
+    text = "".join(pieces)
+    for recognizer in build_registry().recognizers:
+        if isinstance(recognizer, RegexSpanRecognizer) and recognizer._triggers:
+            lowered = text.lower()
+            expected = any(t in lowered for t in recognizer._triggers)
+            assert recognizer.may_match(text) is expected
