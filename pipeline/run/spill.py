@@ -1,17 +1,17 @@
 """Spill files: one bundle's embedded records, written where the global step reads them.
 
 Every embedded record meets in one place for clustering. Sent through the runner, the
-records are encoded, shipped, decoded, regrouped, encoded and shipped again: ~16 s of the
-100k-report run on 2 cores (docs/pipeline.md, "Benchmark"). Instead each worker writes a
+records are encoded, shipped, decoded, regrouped, encoded and shipped again (measured in
+docs/pipeline.md, "Benchmark"). Instead each worker writes a
 bundle's records to one Parquet file in the run's staging folder and sends only the file's
 path; the clustering step reads the files. The staging folder is owner-only (or the
 --staging-location every worker of a distributed runner reaches) and is deleted with the
 run. The records hold redacted text and pseudonyms only, as the extract's own tables there do.
 
 The global step reads the files as Arrow tables (`read_table`) and the embeddings as one
-float32 matrix (`embedding_matrix`), never as a Python object per report: at a million
-reports the dicts took ~9 GB where the columns take ~1.5 GB (docs/pipeline.md, "A million
-reports").
+float32 matrix (`embedding_matrix`), never as a Python object per report: Python objects
+take several times the memory of the columns at a million reports (docs/pipeline.md, "A
+million reports").
 """
 
 from __future__ import annotations
@@ -26,19 +26,25 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.run import locations
+from pipeline.run.records import Report, reports_from_table, reports_table
 
 SPILL_DIR = "embedded"
 EMBEDDING = "embedding"
 
 
-def write_records(staging: str, records: list[dict]) -> str:
-    """Write ``records`` (dicts with the same keys) to a new file under ``staging``; its path."""
+def write_records(staging: str, records: Sequence[Report]) -> str:
+    """Write ``records`` to a new file under ``staging`` (`SPILL_SCHEMA`); its path."""
+    return write_table(staging, reports_table(records))
+
+
+def write_table(staging: str, table: pa.Table) -> str:
+    """Write ``table`` to a new spill file under ``staging``; its path."""
     folder = locations.join(staging, SPILL_DIR)
     if not locations.is_url(folder):
         os.makedirs(folder, exist_ok=True)
     path = locations.join(folder, f"{uuid.uuid4().hex}.parquet")
     with FileSystems.create(path) as fh:
-        pq.write_table(pa.Table.from_pylist(records), fh)
+        pq.write_table(table, fh)
     return path
 
 
@@ -60,9 +66,9 @@ def read_schema(path: str) -> pa.Schema:
     return pq.read_schema(path)
 
 
-def read_records(path: str) -> list[dict]:
-    """The records a `write_records` call wrote, as dicts with the same values."""
-    return read_table(path).to_pylist()
+def read_records(path: str) -> list[Report]:
+    """The records a `write_records` call wrote (tests and small files only)."""
+    return reports_from_table(read_table(path))
 
 
 def embedding_matrix(column: pa.ChunkedArray | pa.Array) -> np.ndarray:

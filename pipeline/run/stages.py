@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from dataclasses import replace
 
 import apache_beam as beam
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from pipeline.run.epoch import floor_hour_us, to_us
 from pipeline.run.options import KeySource
 from pipeline.run.progress import Progress
+from pipeline.run.records import Report
 from pipeline.run.tagged import split_by_tag
 
 REPORTS = "reports"
@@ -60,23 +62,22 @@ class _RedactBatch(beam.DoFn):
             submitted_us = to_us(rec["submitted_at"])
             yield (
                 REPORTS,
-                {
-                    "report_id": rec["report_id"],
-                    "kind": rec["kind"],
+                Report(
+                    report_id=rec["report_id"],
+                    kind=rec["kind"],
                     # Times as int microseconds from here on (pipeline/run/epoch.py).
-                    "submitted_us": submitted_us,
-                    "submitted_hour_us": floor_hour_us(submitted_us),
-                    "user_pseudonym": self.pseudonyms.pseudonym(rec["user_id"], "user"),
-                    "session_pseudonym": self.pseudonyms.pseudonym(rec["session_id"], "session"),
-                    "request_pseudonym": self.pseudonyms.pseudonym(rec["request_id"], "request"),
-                    "surface": rec["surface"],
-                    "reported_model": rec["model"],
-                    "comment_redacted": comment,
-                    "response_redacted": response,
-                    "tags": rec["tags"],
-                    # Fields the reader cut to the input limits (pipeline.run.validate).
-                    "truncated_fields": rec.get("truncated_fields") or [],
-                },
+                    submitted_us=submitted_us,
+                    submitted_hour_us=floor_hour_us(submitted_us),
+                    user_pseudonym=self.pseudonyms.pseudonym(rec["user_id"], "user"),
+                    session_pseudonym=self.pseudonyms.pseudonym(rec["session_id"], "session"),
+                    request_pseudonym=self.pseudonyms.pseudonym(rec["request_id"], "request"),
+                    surface=rec["surface"],
+                    reported_model=rec["model"],
+                    comment_redacted=comment,
+                    response_redacted=response,
+                    tags=rec["tags"],
+                    truncated_fields=rec.get("truncated_fields") or [],
+                ),
             )
         self.progress.tick(len(batch))
         yield (REDACTIONS, dict(counts))
@@ -136,13 +137,13 @@ class CountUniqueReports(beam.PTransform):
     def expand(self, reports):
         return (
             reports
-            | "ReportId" >> beam.Map(lambda r: r["report_id"])
+            | "ReportId" >> beam.Map(lambda r: r.report_id)
             | "DistinctIds" >> beam.Distinct()
             | "CountIds" >> beam.combiners.Count.Globally()
         )
 
 
-def _with_symptoms(rec: dict) -> dict:
+def _with_symptoms(rec: Report) -> Report:
     from clustering import detect_symptoms  # deferred: sklearn (worker)
 
     evidence = []
@@ -150,7 +151,7 @@ def _with_symptoms(rec: dict) -> dict:
     # Symptoms are properties of the model's output; the user's own words (a comment that
     # is one unpunctuated line, or quotes a Thai run to complain about it) are not.
     for field in ("response_redacted",):
-        for s in detect_symptoms(rec[field]):
+        for s in detect_symptoms(getattr(rec, field)):
             names.add(s.name)
             evidence.append(
                 {
@@ -161,7 +162,7 @@ def _with_symptoms(rec: dict) -> dict:
                     "reason": s.reason,
                 }
             )
-    return {**rec, "symptoms": sorted(names), "symptom_evidence": json.dumps(evidence)}
+    return replace(rec, symptoms=sorted(names), symptom_evidence=json.dumps(evidence))
 
 
 class DetectSymptoms(beam.PTransform):
@@ -190,18 +191,15 @@ class _EmbedBatch(beam.DoFn):
             self.embedder = Embedder(batch_size=self.batch_size)
         self.progress = Progress("embed")
 
-    def process(self, batch: list[dict]):
+    def process(self, batch: list[Report]):
         from clustering import embedding_text  # deferred: sklearn (worker)
 
-        texts = [
-            embedding_text(r["comment_redacted"], r["response_redacted"], r["symptoms"])
-            for r in batch
-        ]
+        texts = [embedding_text(r.comment_redacted, r.response_redacted, r.symptoms) for r in batch]
         vectors = self.embedder.encode(texts)
         self.progress.tick(len(batch))
         for rec, vec in zip(batch, vectors, strict=True):
             # float32 bytes: Beam's coder writes bytes natively but pickles numpy arrays.
-            yield {**rec, "embedding": np.asarray(vec, dtype=np.float32).tobytes()}
+            yield replace(rec, embedding=np.asarray(vec, dtype=np.float32).tobytes())
 
     def teardown(self):
         self.progress.done()
@@ -231,7 +229,7 @@ class ReportedRequests(beam.PTransform):
     def expand(self, reports):
         return (
             reports
-            | "RequestPseudonym" >> beam.Map(lambda r: r["request_pseudonym"])
+            | "RequestPseudonym" >> beam.Map(lambda r: r.request_pseudonym)
             | "WithRequest" >> beam.Filter(bool)
             | "ToSet" >> beam.combiners.ToSet()
         )
@@ -248,9 +246,9 @@ class _SpillBundle(beam.DoFn):
         self.max_records = max_records
 
     def start_bundle(self):
-        self.records: list[dict] = []
+        self.records: list[Report] = []
 
-    def process(self, record: dict):
+    def process(self, record: Report):
         self.records.append(record)
         if len(self.records) >= self.max_records:
             yield self._write()

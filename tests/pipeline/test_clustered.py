@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.run.clustered import dedup_key, gather, keep_first_per_report, take_columns
-from pipeline.run.spill import write_records
+from pipeline.run.spill import write_table
 
 
 def _reference(records: list[dict]) -> list[dict]:
@@ -58,7 +58,7 @@ def test_gather_reads_files_as_the_dedupe_of_their_records(tmp_path_factory, rec
     for i, r in enumerate(records):
         r["embedding"] = np.array([i, -i], np.float32).tobytes()
     chunks = [records[i : i + split] for i in range(0, len(records), split)]
-    paths = [write_records(str(folder), chunk) for chunk in chunks]
+    paths = [write_table(str(folder), pa.Table.from_pylist(chunk)) for chunk in chunks]
     arrival = [r for path in sorted(paths) for r in chunks[paths.index(path)]]
     table, emb = gather([*paths, None])
     want = _reference(arrival)

@@ -196,27 +196,31 @@ def test_a_failed_first_publish_leaves_no_half_extract(tmp_path, monkeypatch):
     assert not (tmp_path / "triage.duckdb").exists() and not (tmp_path / "parquet").exists()
 
 
-def _embedded(i: int, rng: np.random.Generator) -> dict:
+def _embedded(i: int, rng: np.random.Generator):
+    from pipeline.run.records import Report
+
     vec = rng.normal(size=256).astype(np.float32)
     vec /= np.linalg.norm(vec)
-    return {
-        "report_id": f"r{i:03d}",
-        "kind": "bug",
-        "submitted_us": 1_756_659_900_000_000 + i,
-        "submitted_hour_us": 1_756_659_600_000_000,
-        "user_pseudonym": f"u{i % 7}",
-        "session_pseudonym": None,
-        "request_pseudonym": None,
-        "surface": "api",
-        "reported_model": None,
-        "comment_redacted": f"synthetic complaint {i % 3}",
-        "response_redacted": None,
-        "tags": [],
-        "truncated_fields": [],
-        "symptoms": [],
-        "symptom_evidence": "[]",
-        "embedding": vec.tobytes(),
-    }
+    return Report(
+        **{
+            "report_id": f"r{i:03d}",
+            "kind": "bug",
+            "submitted_us": 1_756_659_900_000_000 + i,
+            "submitted_hour_us": 1_756_659_600_000_000,
+            "user_pseudonym": f"u{i % 7}",
+            "session_pseudonym": None,
+            "request_pseudonym": None,
+            "surface": "api",
+            "reported_model": None,
+            "comment_redacted": f"synthetic complaint {i % 3}",
+            "response_redacted": None,
+            "tags": [],
+            "truncated_fields": [],
+            "symptoms": [],
+            "symptom_evidence": "[]",
+            "embedding": vec.tobytes(),
+        }
+    )
 
 
 def _report_ids(clustered: dict) -> list[str]:
@@ -245,7 +249,7 @@ def test_a_retried_bundle_adds_no_duplicate_report(tmp_path):
     records = [_embedded(i, rng) for i in range(60)]
     retried = records[::3]
     write_records(str(tmp_path), retried)  # the failed attempt's orphan file: never read
-    ids = sorted(r["report_id"] for r in records)
+    ids = sorted(r.report_id for r in records)
     with TestPipeline(runner=FnApiRunner()) as p:
         first = p | "First" >> beam.Create(records, reshuffle=True)
         again = p | "Retried" >> beam.Create(retried, reshuffle=True)

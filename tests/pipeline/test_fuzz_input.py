@@ -15,6 +15,7 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -283,14 +284,14 @@ def monkeypatch_module():
 def _through_stages(stages, records: list[dict], tmp_path: Path) -> list[dict]:
     """Redact -> symptoms -> embed -> spill file -> dedupe, as the job runs them."""
     from pipeline.run.clustered import keep_first_per_report
-    from pipeline.run.spill import read_records, write_records
+    from pipeline.run.spill import read_table, write_records
     from pipeline.run.stages import REPORTS, _with_symptoms
 
     redact, embed = stages
     redacted = [v for tag, v in redact.process(records) if tag == REPORTS]
     with_symptoms = [_with_symptoms(r) for r in redacted]
     embedded = list(embed.process(with_symptoms))
-    spilled = read_records(write_records(str(tmp_path), embedded))
+    spilled = read_table(write_records(str(tmp_path), embedded)).to_pylist()
     return keep_first_per_report(spilled)
 
 
@@ -327,7 +328,7 @@ def test_every_valid_record_survives_every_per_record_stage(tmp_path, stages, re
             r["truncated_fields"] for r in records if r["report_id"] == rec["report_id"]
         ]
     rows = [{**r, "cluster_id": "background", "joined": False} for r in out]
-    table = _records_table(rows, ["model", "region"])
+    table = _records_table(pa.Table.from_pylist(rows), ["model", "region"])
     con = duckdb.connect()
     con.register("t", table)
     assert con.execute("select count(*) from t").fetchone()[0] == len(out)

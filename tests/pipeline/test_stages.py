@@ -14,6 +14,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from pipeline.run.clustered import keep_first_per_report
 from pipeline.run.inputs import OUT_OF_WINDOW, QUARANTINE, REPORTS, ReadFeedback, ReadRouting
 from pipeline.run.options import KeySource
+from pipeline.run.records import Report
 from pipeline.run.stages import CountUniqueReports, JoinRouting
 
 T0 = datetime(2025, 8, 31, 17, 5, tzinfo=UTC)
@@ -80,7 +81,8 @@ def test_duplicates_are_processed_once():
         kept = keep_first_per_report(order)
         assert [(r["report_id"], r["comment_redacted"]) for r in kept] == [("a", "x"), ("b", None)]
     with _runner_pipeline() as p:
-        unique = p | beam.Create(recs) | CountUniqueReports()
+        reports = [_embedded(r["report_id"]) for r in recs]
+        unique = p | beam.Create(reports) | CountUniqueReports()
         assert_that(unique, equal_to([2]))
 
 
@@ -169,7 +171,7 @@ def test_routing_is_cut_to_the_reported_requests_where_it_is_read(tmp_path, monk
         )
 
 
-def _embedded(rid: str, **extra) -> dict:
+def _embedded(rid: str, **extra) -> Report:
     rec = {
         "report_id": rid,
         "kind": "bug",
@@ -183,12 +185,13 @@ def _embedded(rid: str, **extra) -> dict:
         "comment_redacted": "answer switched to Thai ภาษาไทย, ask <PERSON>",
         "response_redacted": None,
         "tags": [],
+        "truncated_fields": [],
         "symptoms": ["unexpected_script"],
         "symptom_evidence": "[]",
         "embedding": bytes(range(16)),
     }
     rec.update(extra)
-    return rec
+    return Report(**rec)
 
 
 def test_spill_files_give_back_the_records_they_were_given(tmp_path):
@@ -215,7 +218,7 @@ def test_cluster_reports_gathers_every_bundle_through_spill_files(tmp_path, monk
 
     monkeypatch.setattr("pipeline.run.clustered.cluster_table", fake_cluster_table)
 
-    def rec(i: int) -> dict:  # each record's embedding holds its number: rows must line up
+    def rec(i: int) -> Report:  # each record's embedding holds its number: rows must line up
         return _embedded(f"r{i:03d}", embedding=np.full(4, i, np.float32).tobytes())
 
     records = [rec(i) for i in range(250)] + [rec(7)]
