@@ -102,7 +102,7 @@ def _baseline(replay: Path) -> dict:
         for line in path.open(encoding="utf-8"):
             rec, _ = parse_feedback_line(line)
             if rec:
-                records[rec["report_id"]] = rec
+                records[rec.report_id] = rec
     recs = [records[k] for k in sorted(records)]
     times["read"] = time.monotonic() - t
 
@@ -114,12 +114,12 @@ def _baseline(replay: Path) -> dict:
     size = RunOptions.redaction_batch  # the job's batch of records (a dataclass default)
     for i in range(0, len(recs), size):
         batch = recs[i : i + size]
-        texts = [x for r in batch for x in (r["comment"], r["response_excerpt"])]
+        texts = [x for r in batch for x in (r.comment, r.response_excerpt)]
         out = redactor.redact_batch(texts)
         # The residual audit, as the job runs it: per batch, with the batch's raw ids; what
         # it finds is masked in the texts that go on.
         a = time.monotonic()
-        raw_ids = {r[k] for r in batch for k in ("user_id", "session_id", "request_id") if r[k]}
+        raw_ids = {v for r in batch for v in (r.user_id, r.session_id, r.request_id) if v}
         audited = audit_batch([o.text for o in out], raw_ids).texts
         audit_s += time.monotonic() - a
         comments += audited[0::2]
@@ -152,15 +152,15 @@ def _baseline(replay: Path) -> dict:
     )
     reports = pa.table(
         {
-            "report_id": [r["report_id"] for r in recs],
+            "report_id": [r.report_id for r in recs],
             "cluster_id": [f"c{k}" if k >= 0 else None for k in np.asarray(labels).tolist()],
             "submitted_hour": pa.array(
-                [r["submitted_at"].replace(minute=0, second=0, microsecond=0) for r in recs],
+                [r.submitted_at.replace(minute=0, second=0, microsecond=0) for r in recs],
                 pa.timestamp("us", tz="UTC"),
             ),
-            "user_pseudonym": [ps.pseudonym(r["user_id"], "user") for r in recs],
-            "session_pseudonym": [ps.pseudonym(r["session_id"], "session") for r in recs],
-            "request_pseudonym": [ps.pseudonym(r["request_id"], "request") for r in recs],
+            "user_pseudonym": [ps.pseudonym(r.user_id, "user") for r in recs],
+            "session_pseudonym": [ps.pseudonym(r.session_id, "session") for r in recs],
+            "request_pseudonym": [ps.pseudonym(r.request_id, "request") for r in recs],
         }
     )
     joined = join_reports(reports, routing)

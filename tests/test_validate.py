@@ -22,8 +22,8 @@ GOOD = {
 def test_valid_line_is_normalised_to_utc_and_drops_unknown_fields():
     record, reason = parse_feedback_line(json.dumps(GOOD))
     assert reason is None
-    assert record["submitted_at"].isoformat() == "2025-08-31T15:02:00+00:00"
-    assert "extra" not in record and record["session_id"] is None
+    assert record.submitted_at.isoformat() == "2025-08-31T15:02:00+00:00"
+    assert not hasattr(record, "extra") and record.session_id is None
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ class _ParseFeedbackFile(beam.DoFn):
                 if record is None:
                     yield (QUARANTINE, {"source": source, "line": lineno, "reason": reason})
                     continue
-                ts = record["submitted_at"]
+                ts = record.submitted_at
                 if (self.since and ts < self.since) or (self.until and ts > self.until):
                     yield (OUT_OF_WINDOW, 1)
                     continue

@@ -20,6 +20,7 @@ from pipeline.run.options import KeySource
 from pipeline.run.progress import Progress
 from pipeline.run.records import Report
 from pipeline.run.tagged import split_by_tag
+from pipeline.run.validate import FeedbackRecord
 
 REPORTS = "reports"
 REDACTIONS = "redactions"
@@ -39,44 +40,42 @@ class _RedactBatch(beam.DoFn):
         self.pseudonyms = Pseudonymizer(self.key.resolve())
         self.progress = Progress("redact")
 
-    def process(self, batch: list[dict]):
+    def process(self, batch: list[FeedbackRecord]):
         from redaction.audit import audit_batch  # deferred: spaCy (worker)
 
         texts = []
         for rec in batch:
-            texts += [rec["comment"], rec["response_excerpt"]]
+            texts += [rec.comment, rec.response_excerpt]
         redacted = self.redactor.redact_batch(texts)
         counts: Counter[str] = Counter()
         for r in redacted:
             counts.update(r.counts)
         # The independent audit also looks for the batch's own raw ids: a user pasting their
         # account or request id into a comment is the realistic leak.
-        raw_ids = {
-            v for rec in batch for v in (rec["user_id"], rec["session_id"], rec["request_id"]) if v
-        }
+        raw_ids = {v for rec in batch for v in (rec.user_id, rec.session_id, rec.request_id) if v}
         # What it finds is masked in place (typed placeholders) and counted; only a share of
         # texts with findings above --audit-budget fails the run (pipeline.extract.publish.publish).
         audited = audit_batch([r.text for r in redacted], raw_ids)
         for i, rec in enumerate(batch):
             comment, response = audited.texts[2 * i], audited.texts[2 * i + 1]
-            submitted_us = to_us(rec["submitted_at"])
+            submitted_us = to_us(rec.submitted_at)
             yield (
                 REPORTS,
                 Report(
-                    report_id=rec["report_id"],
-                    kind=rec["kind"],
+                    report_id=rec.report_id,
+                    kind=rec.kind,
                     # Times as int microseconds from here on (pipeline/run/epoch.py).
                     submitted_us=submitted_us,
                     submitted_hour_us=floor_hour_us(submitted_us),
-                    user_pseudonym=self.pseudonyms.pseudonym(rec["user_id"], "user"),
-                    session_pseudonym=self.pseudonyms.pseudonym(rec["session_id"], "session"),
-                    request_pseudonym=self.pseudonyms.pseudonym(rec["request_id"], "request"),
-                    surface=rec["surface"],
-                    reported_model=rec["model"],
+                    user_pseudonym=self.pseudonyms.pseudonym(rec.user_id, "user"),
+                    session_pseudonym=self.pseudonyms.pseudonym(rec.session_id, "session"),
+                    request_pseudonym=self.pseudonyms.pseudonym(rec.request_id, "request"),
+                    surface=rec.surface,
+                    reported_model=rec.model,
                     comment_redacted=comment,
                     response_redacted=response,
-                    tags=rec["tags"],
-                    truncated_fields=rec.get("truncated_fields") or [],
+                    tags=rec.tags,
+                    truncated_fields=rec.truncated_fields,
                 ),
             )
         self.progress.tick(len(batch))

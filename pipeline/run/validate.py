@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -74,6 +74,32 @@ class InputLimits:
 
 
 DEFAULT_LIMITS = InputLimits()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRecord:
+    """One valid feedback line: exactly the contract's fields (others are dropped: they may
+    carry personal data), ``submitted_at`` as a UTC datetime, free text cut to the limits
+    and ``truncated_fields`` naming the fields that were cut.
+
+    It holds raw text and raw ids, so its repr shows neither (a test failure or a log line
+    printing a record leaks nothing); it lives only between `ReadFeedback` and
+    `RedactReports`.
+    """
+
+    report_id: str = field(repr=False)
+    kind: str
+    submitted_at: datetime
+    user_id: str = field(repr=False)
+    session_id: str | None = field(repr=False)
+    request_id: str | None = field(repr=False)
+    model: str | None
+    surface: str | None
+    client_version: str | None
+    comment: str | None = field(repr=False)
+    response_excerpt: str | None = field(repr=False)
+    tags: list[str] | None = field(repr=False)
+    truncated_fields: list[str]
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -174,7 +200,7 @@ def _id_problem(obj: dict, name: str, limits: InputLimits, required: bool) -> st
 
 def parse_feedback_line(
     line: str, limits: InputLimits = DEFAULT_LIMITS, now: datetime | None = None
-) -> tuple[dict | None, str | None]:
+) -> tuple[FeedbackRecord | None, str | None]:
     """Parse one feedback JSONL line into a contract record, or return why it is invalid.
 
     Returns ``(record, None)`` with exactly the contract's fields (others dropped, they may
@@ -237,12 +263,12 @@ def parse_feedback_line(
         tags = [t for t, _ in cleaned]
     record["tags"] = tags
     record["truncated_fields"] = [f for f in TRUNCATABLE_FIELDS if f in truncated]
-    return record, None
+    return FeedbackRecord(**record), None
 
 
 def iter_feedback_lines(
     fh: IO[bytes], limits: InputLimits = DEFAULT_LIMITS, now: datetime | None = None
-) -> Iterator[tuple[int, dict | None, str | None]]:
+) -> Iterator[tuple[int, FeedbackRecord | None, str | None]]:
     """``(line number, record, None)`` or ``(line number, None, reason)`` for each non-blank
     line of a feedback file opened in binary mode.
 

@@ -227,17 +227,17 @@ def _check_reader(lines: list[bytes], got: dict) -> None:
     coder = coders.FastPrimitivesCoder()
     for rec in got[REPORTS]:
         coder.encode(rec)  # the raw record crosses Beam's coder (the original crash)
-        assert SINCE <= rec["submitted_at"] <= UNTIL
+        assert SINCE <= rec.submitted_at <= UNTIL
         for name in ("comment", "response_excerpt", "model", "surface", "client_version"):
-            value = rec[name]
+            value = getattr(rec, name)
             if value is not None:
                 value.encode("utf-8")
                 limit = LIMITS.max_text_chars if name in ("comment", "response_excerpt") else 24
                 assert len(value) <= limit
-        assert rec["tags"] is None or len(rec["tags"]) <= LIMITS.max_tags
+        assert rec.tags is None or len(rec.tags) <= LIMITS.max_tags
         for name in ("report_id", "user_id", "session_id", "request_id"):
-            if rec[name] is not None:
-                rec[name].encode("utf-8")
+            if getattr(rec, name) is not None:
+                getattr(rec, name).encode("utf-8")
 
 
 @fuzz(250)
@@ -319,13 +319,13 @@ def test_every_valid_record_survives_every_per_record_stage(tmp_path, stages, re
         return
     out = _through_stages(stages, records, tmp_path)
     # Accounting: one record per distinct report id, none lost, none added.
-    assert sorted(r["report_id"] for r in out) == sorted({r["report_id"] for r in records})
+    assert sorted(r["report_id"] for r in out) == sorted({r.report_id for r in records})
     coder = coders.FastPrimitivesCoder()
     for rec in out:
         coder.encode(rec)
         # The flag travels with the copy kept (a repeated id may differ in what was cut).
         assert rec["truncated_fields"] in [
-            r["truncated_fields"] for r in records if r["report_id"] == rec["report_id"]
+            r.truncated_fields for r in records if r.report_id == rec["report_id"]
         ]
     rows = [{**r, "cluster_id": "background", "joined": False} for r in out]
     table = _records_table(pa.Table.from_pylist(rows), ["model", "region"])

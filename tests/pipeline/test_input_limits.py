@@ -25,7 +25,7 @@ from pipeline.run.validate import InputLimits, iter_feedback_lines
 limits = InputLimits(max_line_bytes=int(sys.argv[2]))
 tracemalloc.start()
 with open(sys.argv[1], "rb") as fh:
-    out = [(n, r is not None, reason, (r or {}).get("truncated_fields"))
+    out = [(n, r is not None, reason, (r.truncated_fields if r else None))
            for n, r, reason in iter_feedback_lines(fh, limits)]
 peak = tracemalloc.get_traced_memory()[1]
 print(json.dumps({"peak": peak, "lines": out}))
@@ -89,10 +89,10 @@ def test_long_text_is_cut_at_a_word_boundary_and_flagged():
         limits,
     )
     assert reason is None
-    assert rec["truncated_fields"] == ["comment", "model", "tags"]
-    assert len(rec["comment"]) <= 1000 and text.startswith(rec["comment"])
-    assert text[len(rec["comment"])] == " "  # no word (an address) cut in half
-    assert rec["response_excerpt"] == "short" and rec["tags"] == ["a", "b"]
+    assert rec.truncated_fields == ["comment", "model", "tags"]
+    assert len(rec.comment) <= 1000 and text.startswith(rec.comment)
+    assert text[len(rec.comment)] == " "  # no word (an address) cut in half
+    assert rec.response_excerpt == "short" and rec.tags == ["a", "b"]
 
 
 @pytest.mark.parametrize(
@@ -141,8 +141,8 @@ def test_every_hostile_line_ends_as_expected(tmp_path):
         if want is None:
             assert record is not None and reason is None, n
             for name in ("comment", "response_excerpt", "surface"):
-                if record[name] is not None:
-                    record[name].encode("utf-8")
+                if getattr(record, name) is not None:
+                    getattr(record, name).encode("utf-8")
         else:
             assert record is None and want in reason, (n, reason)
 

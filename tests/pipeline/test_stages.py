@@ -51,7 +51,7 @@ def test_read_feedback_quarantines_bad_lines_with_line_numbers(tmp_path):
     until = datetime(2025, 9, 1, tzinfo=UTC)
     with _runner_pipeline() as p:
         out = p | ReadFeedback(str(tmp_path), None, until)
-        ids = out[REPORTS] | "Ids" >> beam.Map(lambda r: r["report_id"])
+        ids = out[REPORTS] | "Ids" >> beam.Map(lambda r: r.report_id)
         assert_that(ids, equal_to(["a"]), label="valid")
         assert_that(
             out[QUARANTINE],

@@ -54,7 +54,7 @@ def test_report_ids_repeat_only_as_the_truths_duplicates(small_replay):
     for _, _, line in _lines(small_replay):
         record, _ = parse_feedback_line(line)
         if record:
-            seen[record["report_id"]] = seen.get(record["report_id"], 0) + 1
+            seen[record.report_id] = seen.get(record.report_id, 0) + 1
     assert any(v == 2 for v in seen.values())
     assert all(copies[rid] == k for rid, k in seen.items())
 
@@ -165,7 +165,7 @@ def test_truth_spans_point_at_the_values_in_the_texts(small_replay):
     for _, _, line in _lines(small_replay):
         record, _ = parse_feedback_line(line)
         if record:
-            texts[record["report_id"]] = record
+            texts[record.report_id] = record
     pii = pq.read_table(small_replay / "truth/pii.parquet").to_pylist()
     types = {p["entity_type"] for p in pii}
     assert {
@@ -183,7 +183,7 @@ def test_truth_spans_point_at_the_values_in_the_texts(small_replay):
         rec = texts.get(p["report_id"])
         if rec is None:  # malformed line
             continue
-        assert rec[p["field"]][p["start"] : p["end"]] == p["value"], p["entity_type"]
+        assert getattr(rec, p["field"])[p["start"] : p["end"]] == p["value"], p["entity_type"]
         checked += 1
     assert checked > 300
     share = len({p["report_id"] for p in pii}) / len(texts)
@@ -191,7 +191,7 @@ def test_truth_spans_point_at_the_values_in_the_texts(small_replay):
     for s in pq.read_table(small_replay / "truth/symptoms.parquet").to_pylist():
         rec = texts.get(s["report_id"])
         if rec is not None:
-            assert 0 <= s["start"] < s["end"] <= len(rec[s["field"]]), s["symptom"]
+            assert 0 <= s["start"] < s["end"] <= len(getattr(rec, s["field"])), s["symptom"]
 
 
 def test_corrupted_python_blocks_do_not_parse(small_replay):
@@ -204,9 +204,9 @@ def test_corrupted_python_blocks_do_not_parse(small_replay):
     n = 0
     for _, _, line in _lines(small_replay):
         record, _ = parse_feedback_line(line)
-        if not record or record["report_id"] not in broken or not record["response_excerpt"]:
+        if not record or record.report_id not in broken or not record.response_excerpt:
             continue
-        for block in fence.findall(record["response_excerpt"]):
+        for block in fence.findall(record.response_excerpt):
             try:
                 ast.parse(block)
             except SyntaxError:
