@@ -26,6 +26,15 @@ def test_valid_line_is_normalised_to_utc_and_drops_unknown_fields():
     assert not hasattr(record, "extra") and record.session_id is None
 
 
+def test_a_record_prints_neither_its_text_nor_its_ids():
+    line = {**GOOD, "comment": "call Ada Quist", "session_id": "sess_secret", "tags": ["mine"]}
+    record, _ = parse_feedback_line(json.dumps(line))
+    shown = repr(record) + str(record)
+    for raw in ("acct_secret_value", "sess_secret", "Ada Quist", "r1", "mine"):
+        assert raw not in shown  # the assertion names no value either
+    assert "kind='bug'" in shown  # the rest is there to debug with
+
+
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
