@@ -167,7 +167,9 @@ def _report_shares(combo: np.ndarray, cl: np.ndarray, n_clusters: int, n_combos:
 
 
 def _score(ow: np.ndarray, nw: np.ndarray, ew: np.ndarray) -> np.ndarray:
-    cover = np.divide(ow, nw, out=np.zeros_like(ow), where=nw > 0)
+    # float out: with no value at all (a dimension no report is joined on) numpy's bincount
+    # gives an empty *integer* array, which the division could not write into.
+    cover = np.divide(ow, nw, out=np.zeros_like(ow, dtype=float), where=nw > 0)
     return np.maximum(cover * np.log((ow + 1.0) / (ew + 1.0)), 0.0)
 
 

@@ -807,3 +807,17 @@ def test_pair_thresholds_at_their_boundaries():
     assert pairs[("bug", "p3 & m3")]["reports"] == 1
     pairs = {r["value"] for r in _check(reports, traffic, **{**EVERY_PAIR, "pair_alpha": 1.0})}
     assert "p3 & m3" not in pairs
+
+
+def test_a_dimension_no_report_is_joined_on():
+    # Every report's tier is null: the dimension has no value and no row, and the pair search
+    # has nothing to take from it; the other dimensions are attributed as before.
+    reports = _rows([("bug", "fresh", 12, "p1", "m1", None), ("bg", "fresh", 9, "p2", "m2", None)])
+    traffic = [
+        {"hour": EPOCH_HOUR0 + h, "pool": p, "model": m, "requests": 30 + h}
+        for h in range(10)
+        for p in ("p1", "p2")
+        for m in ("m1", "m2")
+    ]
+    want = _check(reports, traffic, **EVERY_PAIR)
+    assert want and not any("tier" in r["dimension"] for r in want)
