@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 
 import pyarrow as pa
 
-_STRINGS = pa.list_(pa.string())
+from joins import schemas
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,25 +43,19 @@ class Report:
     embedding: bytes | None = None
 
 
-#: A spill file's columns: `Report`'s fields, in order, with their Arrow types.
+#: Fields of `Report` that the extract's ``reports`` table does not have in this form.
+_SPILL_ONLY = {
+    "submitted_us": pa.int64(),
+    "submitted_hour_us": pa.int64(),
+    "embedding": pa.binary(),
+}
+
+#: A spill file's columns: `Report`'s fields, in order, typed as the contract's ``reports``
+#: table types them (`joins.schemas.REPORTS_BASE`), all nullable while in flight.
 SPILL_SCHEMA = pa.schema(
     [
-        pa.field("report_id", pa.string()),
-        pa.field("kind", pa.string()),
-        pa.field("submitted_us", pa.int64()),
-        pa.field("submitted_hour_us", pa.int64()),
-        pa.field("user_pseudonym", pa.string()),
-        pa.field("session_pseudonym", pa.string()),
-        pa.field("request_pseudonym", pa.string()),
-        pa.field("surface", pa.string()),
-        pa.field("reported_model", pa.string()),
-        pa.field("comment_redacted", pa.string()),
-        pa.field("response_redacted", pa.string()),
-        pa.field("tags", _STRINGS),
-        pa.field("truncated_fields", _STRINGS),
-        pa.field("symptoms", _STRINGS),
-        pa.field("symptom_evidence", pa.string()),
-        pa.field("embedding", pa.binary()),
+        pa.field(f.name, _SPILL_ONLY.get(f.name) or schemas.REPORTS_BASE.field(f.name).type)
+        for f in fields(Report)
     ]
 )
 
