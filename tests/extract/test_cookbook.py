@@ -147,8 +147,18 @@ def check_suspects_lead_time(con, rows):
     for r in rows:
         lead = (r["onset"] - r["started_at"]).total_seconds() / 3600
         assert r["hours_before_onset"] == pytest.approx(lead)
-    corr = [r for r in rows if r["deploy_id"] == CORRUPTION_CAUSE]
-    assert corr and all(r["suspect_rank"] == 1 for r in corr)
+    # The corruption clusters: those whose rank-1 cause names the corruption's config. (Other
+    # clusters may list it lower, e.g. a sampler cluster of comment-less reports at rank 3.)
+    corruption = {
+        cid
+        for (cid,) in con.execute(
+            "select cluster_id from attributions where rank = 1 and value like ?",
+            [f"%{CORRUPTION_CAUSE}%"],
+        ).fetchall()
+    }
+    corr = [r for r in rows if r["cluster_id"] in corruption and r["suspect_rank"] == 1]
+    assert corruption and {r["cluster_id"] for r in corr} == corruption
+    assert all(r["deploy_id"] == CORRUPTION_CAUSE for r in corr)
     assert all(0 <= r["hours_before_onset"] <= 24 for r in corr)
 
 
