@@ -9,7 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 # Names are imported from their module on first use (PEP 562), as in `redaction`: scipy costs
-# about 2 s to import, and `joins.schemas` (pyarrow only) must stay light for every reader of
+# seconds to import, and `joins.schemas` (pyarrow only) must stay light for every reader of
 # the contract, the CLI's `--help` included.
 _WHERE = {
     "ATTRIBUTION_SCHEMA": "attribution", "attribute": "attribution",
