@@ -170,14 +170,18 @@ def window_rate(
 
 
 def kernel_sites() -> list[tuple[str, str]]:
-    """(hardware, region) pairs that only the pair explains: served by two or more standard
-    pools, in a region that other hardware serves too (ap-northeast, all GPU, is not one)."""
-    sites: dict[tuple[str, str], int] = {}
+    """(hardware, region) pairs that only the pair explains: served by standard pools of two
+    or more platforms, in a region that other hardware serves too (ap-northeast, all GPU, is
+    not one). Two platforms because the scenario's innocent release is one platform's: on a
+    site whose pools are all one platform's (TPU in us-east is first-party only) it would
+    serve every request of the site from the onset on, and no data could tell the release
+    from the site."""
+    platforms: dict[tuple[str, str], set[str]] = {}
     for p in STANDARD_POOLS:
         for r in p.regions:
-            sites[(p.hardware, r)] = sites.get((p.hardware, r), 0) + 1
-    kinds = {r: {hw for hw, r2 in sites if r2 == r} for _, r in sites}
-    return sorted(k for k, n in sites.items() if n >= 2 and len(kinds[k[1]]) >= 2)
+            platforms.setdefault((p.hardware, r), set()).add(p.platform)
+    kinds = {r: {hw for hw, r2 in platforms if r2 == r} for _, r in platforms}
+    return sorted(k for k, pf in platforms.items() if len(pf) >= 2 and len(kinds[k[1]]) >= 2)
 
 
 def ui_wave(rng: random.Random, after: datetime) -> tuple[list[w.Deploy], Cause, dict]:

@@ -211,3 +211,18 @@ def test_kernel_sites_need_the_pair():
         of_hw = {r for p in STANDARD_POOLS if p.hardware == hw for r in p.regions}
         pools = [p for p in STANDARD_POOLS if p.hardware == hw and region in p.regions]
         assert len(in_region) >= 2 and len(of_hw) >= 2 and len(pools) >= 2
+        # The innocent same-hour release (one platform's) never serves the whole site.
+        assert len({p.platform for p in pools}) >= 2
+
+
+def test_the_innocent_release_serves_part_of_the_site():
+    """Over seeds: the same-hour release's platform leaves some of the site's pools."""
+    from pipeline.replay.scenarios import STANDARD_POOLS
+
+    platform = {p.name: p.platform for p in STANDARD_POOLS}
+    for seed in range(12):
+        sc = build_scenario("kernel", seed)
+        truth = sc.truth["kernel"]
+        (innocent,) = truth["innocent_deploys"]
+        release = next(d for d in sc.deploys if d.deploy_id == innocent)
+        assert {platform[p] for p in truth["pools"]} - {release.platform}
