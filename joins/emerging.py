@@ -18,7 +18,10 @@ and promising pair of values:
   predicts" (lambda > 1; the larger p is kept: a deficit before a normal rate is no change).
   A value whose traffic starts inside the run (a new release, config, build) is
   tested against lambda = 1 from its start (it complains more than the rest since it
-  appeared). p = max(p_reports, p_users): one sticky user cannot make a change.
+  appeared). Users, not reports: each LLR is divided by the dispersion of the value's
+  reports from the onset on, phi = sum(c^2) / sum(c) over its users' report counts c
+  (compound Poisson, quasi-likelihood; `_dispersion_of`), so one sticky user cannot make a
+  change and users who report once count fully.
 - onset = the split hour; ``reports``/``users`` = its reports from the onset on; ``expected``
   = max(lambda_before, 1) * e over those hours (lambda_before shrunk towards the run's by
   ``prior_reports``; for a new value 1, or its parts' worst rate over the same hours for a
@@ -413,11 +416,12 @@ class EmergingFindings:
                 st = int(seen[0])
                 own = (y[st:, j].sum(), e[st:, j].sum(), yw[st:, j].sum(), ew[st:, j].sum())
                 ref = self._reference(rows, parts, st, own)
-            c = self._one(y[:, j], e[:, j], yw[:, j], ew[:, j], n[:, j], ref)
+            mine = rv[inv == j]
+            c = self._one(y[:, j], e[:, j], yw[:, j], ew[:, j], n[:, j], ref,
+                          self._dispersion_of(mine))  # fmt: skip
             if c is None:
                 continue
             tau, rep, exp_, lift, p, score, new = c
-            mine = rv[inv == j]
             members = mine[D.hour[mine] >= D.span0 + tau]
             users = len(np.unique(D.user[members]))
             if len(members) < self.min_reports or users < self.min_users:
@@ -461,10 +465,37 @@ class EmergingFindings:
         # Reports on a value the traffic never served in that hour: half a request.
         return np.where((e <= 0) & (y > 0), 0.5 * np.maximum(r, r0)[:, None], e)
 
-    def _one(self, y, e, yw, ew, n, ref=(1.0, 1.0)):
+    def _dispersion_of(self, rows: np.ndarray):
+        """phi(tau): the dispersion of ``rows``' reports from span hour ``tau`` on, sum(c^2) /
+        sum(c) over each user's count c of them (1 when every user reports once).
+
+        Complaints arrive per user, not per report: if users come as a Poisson stream and
+        each files c reports, the count has variance E[c^2] / E[c] times its mean (compound
+        Poisson). Dividing the reports' log likelihood ratio by it (quasi-likelihood) is the
+        users test: three users with seven reports each weigh about as much as three reports,
+        twenty users with one report each as twenty. It replaces a Poisson test on
+        user-equivalents (each report weighing 1 / its user's reports in the slice), which
+        discounted every user who had reported anything else in the run and treated a
+        fractional sum as a count: it lost most of the power of a bug whose users are
+        ordinary reporters."""
+        D = self._data
+        hours = D.hour[rows] - D.span0
+        users = D.user[rows]
+
+        def phi(tau: int) -> float:
+            _, c = np.unique(users[hours >= tau], return_counts=True)
+            return max(float((c * c).sum()) / float(c.sum()), 1.0) if len(c) else 1.0
+
+        return phi
+
+    def _one(self, y, e, yw, ew, n, ref=(1.0, 1.0), phi=None):
         """(tau, reports after, expected, lift, p, score, new) of one series, or None.
 
-        ``ref``: the relative rate (reports, users) a new value is compared with."""
+        ``ref``: the relative rate (reports, users) a new value is compared with; ``phi``:
+        the dispersion of the value's reports from a span hour on (`_dispersion_of`; None:
+        1, every report its own user). p is the larger of the reports test and the users
+        test (the same log likelihood ratio divided by phi)."""
+        phi = phi or (lambda tau: 1.0)
         seen = np.flatnonzero(n > 0)
         if len(seen) == 0 or e.sum() <= 0:
             return None
@@ -473,20 +504,21 @@ class EmergingFindings:
             # A value that is new but rises within its own life (it rides on a problem that
             # grows later) is tested on that rise when the rise scores higher.
             start = int(seen[0])
-            later = self._one(y[start:], e[start:], yw[start:], ew[start:], n[start:])
-            first = self._one_new(y, e, yw, ew, start, ref)
+            later = self._one(y[start:], e[start:], yw[start:], ew[start:], n[start:],
+                              phi=lambda tau: phi(tau + start))  # fmt: skip
+            first = self._one_new(y, e, yw, ew, start, ref, phi(start))
             if later is not None and later[5] > first[5]:
                 return (later[0] + start, *later[1:6], False)
             return first
-        return self._one_change(y, e, yw, ew)
+        return self._one_change(y, e, yw, ew, phi)
 
-    def _one_new(self, y, e, yw, ew, tau, ref):
+    def _one_new(self, y, e, yw, ew, tau, ref, dispersion=1.0):
         lam, lam_w = ref
-        p_r = _chi2_half(self._llr1(y[tau:].sum(), lam * e[tau:].sum()))
-        p_w = _chi2_half(self._llr1(yw[tau:].sum(), lam_w * ew[tau:].sum()))
-        return self._summary(y, e, yw, ew, tau, lam, lam_w, float(max(p_r, p_w)), True)
+        llr = self._llr1(y[tau:].sum(), lam * e[tau:].sum())
+        p = float(_chi2_half(llr / max(dispersion, 1.0)))
+        return self._summary(y, e, yw, ew, tau, lam, lam_w, p, True)
 
-    def _one_change(self, y, e, yw, ew):
+    def _one_change(self, y, e, yw, ew, phi=None):
         H = len(y)
         m, g = self.min_segment_hours, self.split_ratio
         rise = best_rise(y, e, min_size=m, grid=g)
@@ -495,13 +527,13 @@ class EmergingFindings:
         tau = int(rise.tau[0])
         if g is not None:
             tau = date_rise(y, e, tau, min_size=m, grid=g)
-        rise_w = best_rise(yw, ew, min_size=m, grid=g)
-        p_r = min(1.0, rise.n_splits * float(_chi2_half(rise.llr[0])))
-        p_w = min(1.0, rise_w.n_splits * float(_chi2_half(rise_w.llr[0])))
+        # The users test divides the same statistics by the dispersion of the value's
+        # reports from the change on (`_dispersion_of`): at least 1, so it decides p.
+        d = max(phi(tau), 1.0) if phi is not None else 1.0
+        p = min(1.0, rise.n_splits * float(_chi2_half(rise.llr[0] / d)))
         # ... and from the change on it complains more than the traffic's rate predicts
         # (a deficit before a normal rate is no emerging problem).
-        p_r = max(p_r, float(_chi2_half(self._llr1(y[tau:].sum(), e[tau:].sum()))))
-        p_w = max(p_w, float(_chi2_half(self._llr1(yw[tau:].sum(), ew[tau:].sum()))))
+        p = max(p, float(_chi2_half(self._llr1(y[tau:].sum(), e[tau:].sum()) / d)))
         # The rate before, shrunk towards the whole run's by ``prior_reports`` expected
         # reports: a few quiet hours before the split make no lift. The expectation after
         # the change is the higher of that rate and the traffic's (a value quieter than the
@@ -511,9 +543,7 @@ class EmergingFindings:
         lam_w = (yw[:tau].sum() + k * yw.sum() / max(ew.sum(), 1e-12)) / (ew[:tau].sum() + k)
         if tau >= H:
             return None
-        return self._summary(
-            y, e, yw, ew, tau, max(lam, 1.0), max(lam_w, 1.0), float(max(p_r, p_w)), False
-        )
+        return self._summary(y, e, yw, ew, tau, max(lam, 1.0), max(lam_w, 1.0), p, False)
 
     @staticmethod
     def _summary(y, e, yw, ew, tau, lam, lam_w, p, new):

@@ -92,3 +92,55 @@ def test_deterministic_under_row_order(seed):
     perm = np.random.default_rng(1).permutation(reports.num_rows)
     b = findings_table(EmergingFindings().find(reports.take(perm), traffic, dimensions=DIMS))
     assert a.drop_columns(["clusters"]).equals(b.drop_columns(["clusters"]))
+
+
+def _bug_by(users: list[str], seed: int = 5) -> tuple:
+    """world(bug=False) plus 60 reports on tpu in r3 from hour 150 on (about 36 expected
+    there), written by ``users`` in turn; each of them also filed two ordinary reports
+    earlier in the run."""
+    w = world(seed=seed, bug=False)
+    for u in dict.fromkeys(users):
+        w.add("c2", 2, hours=(0, 100), user=u)
+    for i in range(60):
+        w.add("c1", 1, where={"hardware": "tpu", "region": "r3"}, hours=(150, H),
+              user=users[i % len(users)])  # fmt: skip
+    return w.table(), w.traffic()
+
+
+def _r3_tpu(found):
+    return [f for f in found if {("region", "r3"), ("hardware", "tpu")} >= set(f.parts)]
+
+
+def test_users_who_report_other_things_too_count_fully():
+    """Sixty users, one report each about the bug, who had each complained about something
+    else before: sixty users (a test on user-equivalents weighted by each user's reports in
+    the whole run counted them as twenty)."""
+    reports, traffic = _bug_by([f"reporter{i}" for i in range(60)])
+    found = EmergingFindings(min_users=5).find(reports, traffic, dimensions=DIMS)
+    hit = _r3_tpu(found)
+    assert hit and hit[0].q_value <= 0.01 and hit[0].users >= 50
+
+
+def test_the_same_reports_from_ten_users_weigh_as_ten():
+    """The same sixty reports from ten users (six each) are ten users' evidence: the users
+    test divides the statistic by sum(c^2) / sum(c), about 6."""
+    many = EmergingFindings(min_users=5)
+    p_many = [f.p_value for f in _r3_tpu(many.find(*_bug_by([f"r{i}" for i in range(60)]),
+                                                   dimensions=DIMS))]  # fmt: skip
+    few = EmergingFindings(min_users=5).find(*_bug_by([f"r{i}" for i in range(10)]),
+                                             dimensions=DIMS)  # fmt: skip
+    p_few = [f.p_value for f in _r3_tpu(few)]
+    assert p_many and (not p_few or p_few[0] > 1e3 * p_many[0])
+
+
+def test_dispersion_is_one_for_one_report_per_user_and_grows_with_repeats():
+    reports, traffic = _bug_by([f"r{i}" for i in range(5)])
+    ef = EmergingFindings(min_users=5)
+    ef.find(reports, traffic, dimensions=DIMS)
+    D = ef._data
+    rows = np.flatnonzero(np.isin(D.user, np.unique(D.user)[:3]))
+    c = np.unique(D.user[rows], return_counts=True)[1]
+    assert ef._dispersion_of(rows)(0) == pytest.approx((c * c).sum() / c.sum())
+    one_each = np.unique(D.user, return_index=True)[1]
+    assert ef._dispersion_of(one_each)(0) == 1.0
+    assert ef._dispersion_of(rows)(10**6) == 1.0  # no report from there on
