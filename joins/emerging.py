@@ -4,8 +4,7 @@ Text clusters need not isolate a bug (its users may write like everyone else). O
 (published) reports, and again over the reports of each symptom, for every dimension value
 and promising pair of values:
 
-- y[h] = its reports in hour h (and user-equivalents, each report weighing 1 / that user's
-  reports in the slice); n[h] = its requests in hour h (traffic).
+- y[h] = its reports in hour h; n[h] = its requests in hour h (traffic).
 - e[h] = n[h] * r[h], r = the complaint rate per request of all the dimension's traffic
   (reports and requests each summed over a centred window of ``smooth_hours`` so sparse hours
   do not make the baseline jump; the value's own reports included, which makes the test
@@ -27,8 +26,8 @@ and promising pair of values:
   ``prior_reports``; for a new value 1, or its parts' worst rate over the same hours for a
   combination; a new value that rises within its life is tested on that rise instead when
   it scores higher);
-  ``lift`` = reports / expected; score = (reports - expected) * ln lift (excess x surprise),
-  the smaller in users and in reports.
+  ``lift`` = reports / expected; score = (reports - expected) * ln lift / phi (excess x
+  surprise, in users as the test is).
 - Pairs (iDice pruning): from the values with lift > 1 (best few per dimension, even when
   not significant alone), cross-dimension pairs with at least ``min_reports`` reports and
   ``min_users`` users (impact), a lift beating each part's by ``combo_margin`` (isolation),
@@ -262,6 +261,7 @@ class EmergingFindings:
                 ),
             )
             best, t = self._refine(rows, best, t, ok)
+            best, t = self._newest_proxy(best, t, ok)
             vals = D.decode(best.dims, best.key)
             f = Finding(
                 cluster_id=None,
@@ -320,6 +320,58 @@ class EmergingFindings:
                 ),
             )
 
+    def _newest_proxy(self, best: _ECand, t: int, ok: list) -> tuple:
+        """Among the significant candidates that serve the same requests as ``best`` from
+        the earlier of their onsets on (`_same_requests`), the newest change: the data
+        cannot tell them apart (their reports are the same; their scores differ only in how
+        each dated its onset), and a version, build or config whose traffic starts at the
+        onset is the better prior than a value that served for weeks ("Haiku 3.5 on the GPU
+        sampler build deployed today" rather than "Haiku 3.5 on GPU"), as
+        `joins.explain.ExplainingAway._newest_proxy` does per cluster."""
+        same = [(x, tx) for x, tx in ok if x is best or self._same_requests(best, x)]
+        if len(same) <= 1:
+            return best, t
+        return min(
+            same,
+            key=lambda xt: (
+                -self._first_hour(xt[0]),
+                -round(xt[0].score, 12),
+                xt[0].p_value,
+                len(xt[0].dims),
+                [self._dims.index(d) for d in xt[0].dims],
+                xt[0].key,
+            ),
+        )
+
+    def _first_hour(self, x: _ECand) -> int:
+        """Span index of the first hour the value served traffic (0: before the run)."""
+        req = self._tidx(x.dims).requests(self._data.span, np.array([x.key]))[:, 0]
+        seen = np.flatnonzero(req > 0)
+        return int(seen[0]) if len(seen) else 0
+
+    def _same_requests(self, a: _ECand, b: _ECand) -> bool:
+        """Whether ``a`` and ``b`` serve the same requests (each at least ``nest_share`` of
+        the other's, in traffic) from the earlier of their onsets on."""
+        D = self._data
+        va = dict(zip(a.dims, D.decode(a.dims, a.key), strict=True))
+        vb = dict(zip(b.dims, D.decode(b.dims, b.key), strict=True))
+        if any(va[d] != vb[d] for d in va.keys() & vb.keys()):
+            return False
+        joint = {**va, **vb}
+        dims = tuple(d for d in self._dims if d in joint)
+        tau = min(a.tau, b.tau)
+        counts = []
+        for ds, vals in ((a.dims, va), (b.dims, vb), (dims, joint)):
+            ti = self._tidx(ds)
+            if not ti.ok or any(vals[d] not in D.vocab[d] for d in ds):
+                return False
+            key = 0
+            for d in ds:
+                key = key * D.radix(d) + D.vocab[d].index(vals[d])
+            counts.append(float(ti.requests(D.span, np.array([key]))[tau:, 0].sum()))
+        ra, rb, both = counts
+        return both > 0 and both >= self.nest_share * max(ra, rb)
+
     def _remainder_in_excess(self, rows: np.ndarray, best: _ECand, x: _ECand) -> bool:
         D = self._data
         vb = dict(zip(best.dims, D.decode(best.dims, best.key), strict=True))
@@ -337,7 +389,7 @@ class EmergingFindings:
             return True
         tau = best.tau
         o = a[3][tau:, 0].sum() - (b[3][tau:, 0].sum() if b is not None else 0.0)
-        e = a[5][tau:, 0].sum() - (b[5][tau:, 0].sum() if b is not None else 0.0)
+        e = a[4][tau:, 0].sum() - (b[4][tau:, 0].sum() if b is not None else 0.0)
         if o <= 0:
             return False
         e = max(e, 0.0)
@@ -364,8 +416,8 @@ class EmergingFindings:
 
     def _series(self, rows: np.ndarray, dims: tuple[str, ...], keys=None):
         """Hourly series of every value of ``dims`` with enough reports on ``rows`` (or of
-        the given keys): (keys (K,), value of each joined row (-1 none), joined rows, y, yw,
-        e, ew, n), the arrays (H, K) over the run's span. None without traffic or rows."""
+        the given keys): (keys (K,), value of each joined row (-1 none), joined rows, y, e,
+        n), the arrays (H, K) over the run's span. None without traffic or rows."""
         D = self._data
         ti = self._tidx(dims)
         if not ti.ok:
@@ -375,7 +427,6 @@ class EmergingFindings:
         if not valid.any():
             return None
         rv, kv = rows[valid], k_all[valid]
-        w = D.weights(rows)[valid]
         if keys is None:
             uk, _, cnt = unique_inverse(kv)
             uk = uk[cnt >= self.min_reports]
@@ -389,12 +440,10 @@ class EmergingFindings:
         hit = inv >= 0
         hr = D.hour[rv] - D.span0
         y = np.bincount(hr[hit] * K + inv[hit], minlength=H * K).reshape(H, K).astype(float)
-        yw = np.bincount(hr[hit] * K + inv[hit], w[hit], minlength=H * K).reshape(H, K)
         Y = np.bincount(hr, minlength=H).astype(float)
-        Yw = np.bincount(hr, w, minlength=H)
         n = ti.requests(D.span, uk)
         N = np.maximum(ti.totals(D.span) - self._removed, 0.0)
-        return uk, inv, rv, y, yw, self._expected(y, Y, n, N), self._expected(yw, Yw, n, N), n
+        return uk, inv, rv, y, self._expected(y, Y, n, N), n
 
     def _test(self, rows: np.ndarray, dims: tuple[str, ...], keys=None, parts=()) -> list[_ECand]:
         """Every value of ``dims`` with enough reports on ``rows`` (or the given keys) tested.
@@ -407,18 +456,16 @@ class EmergingFindings:
         got = self._series(rows, dims, keys)
         if got is None:
             return []
-        uk, inv, rv, y, yw, e, ew, n = got
+        uk, inv, rv, y, e, n = got
         out = []
         for j in range(len(uk)):
-            ref = (1.0, 1.0)
+            ref = 1.0
             seen = np.flatnonzero(n[:, j] > 0)
             if parts and len(seen) and seen[0] >= self.min_segment_hours:
                 st = int(seen[0])
-                own = (y[st:, j].sum(), e[st:, j].sum(), yw[st:, j].sum(), ew[st:, j].sum())
-                ref = self._reference(rows, parts, st, own)
+                ref = self._reference(rows, parts, st, (y[st:, j].sum(), e[st:, j].sum()))
             mine = rv[inv == j]
-            c = self._one(y[:, j], e[:, j], yw[:, j], ew[:, j], n[:, j], ref,
-                          self._dispersion_of(mine))  # fmt: skip
+            c = self._one(y[:, j], e[:, j], n[:, j], ref, self._dispersion_of(mine))
             if c is None:
                 continue
             tau, rep, exp_, lift, p, score, new = c
@@ -432,26 +479,24 @@ class EmergingFindings:
             )  # fmt: skip
         return out
 
-    def _reference(self, rows, parts, start: int, own) -> tuple[float, float]:
-        """max(1, each part's relative rate from ``start`` on without the combination) in
-        reports and users: a new combination must complain more than the rest of each of its
-        parts over the same hours (iDice isolation). ``own``: the combination's (reports,
-        expected, user-equivalents, expected user-equivalents) from ``start`` on. The part's
+    def _reference(self, rows, parts, start: int, own) -> float:
+        """max(1, each part's relative rate from ``start`` on without the combination): a
+        new combination must complain more than the rest of each of its parts over the same
+        hours (iDice isolation). ``own``: the combination's (reports, expected) from
+        ``start`` on. The part's
         rate with the combination's own reports in it would hold the combination to its own
         excess: a sampler build that hurts two models of the many it serves would be compared
         with a build rate raised by those two models."""
-        lam, lam_w = 1.0, 1.0
-        oy, oe, oyw, oew = own
+        lam = 1.0
+        oy, oe = own
         for dims, key in parts:
             got = self._series(rows, dims, np.array([key]))
             if got is None:
                 continue
-            _, _, _, y, yw, e, ew, _ = got
+            _, _, _, y, e, _ = got
             ry, re_ = max(y[start:, 0].sum() - oy, 0.0), max(e[start:, 0].sum() - oe, 0.0)
-            rw, rew = max(yw[start:, 0].sum() - oyw, 0.0), max(ew[start:, 0].sum() - oew, 0.0)
             lam = max(lam, (ry + 1.0) / (re_ + 1.0))
-            lam_w = max(lam_w, (rw + 1.0) / (rew + 1.0))
-        return lam, lam_w
+        return lam
 
     def _expected(self, y, Y, n, N) -> np.ndarray:
         """(H, K) expected counts at the complaint rate per request of all the traffic of the
@@ -488,13 +533,14 @@ class EmergingFindings:
 
         return phi
 
-    def _one(self, y, e, yw, ew, n, ref=(1.0, 1.0), phi=None):
+    def _one(self, y, e, n, ref=1.0, phi=None):
         """(tau, reports after, expected, lift, p, score, new) of one series, or None.
 
-        ``ref``: the relative rate (reports, users) a new value is compared with; ``phi``:
-        the dispersion of the value's reports from a span hour on (`_dispersion_of`; None:
-        1, every report its own user). p is the larger of the reports test and the users
-        test (the same log likelihood ratio divided by phi)."""
+        ``ref``: the relative rate a new value is compared with; ``phi``: the dispersion of
+        the value's reports from a span hour on (`_dispersion_of`; None: 1, every report its
+        own user). p is the users test: the reports' log likelihood ratio divided by phi
+        (never below the reports test); the score, (excess) x ln(lift), is divided by it
+        too."""
         phi = phi or (lambda tau: 1.0)
         seen = np.flatnonzero(n > 0)
         if len(seen) == 0 or e.sum() <= 0:
@@ -504,21 +550,19 @@ class EmergingFindings:
             # A value that is new but rises within its own life (it rides on a problem that
             # grows later) is tested on that rise when the rise scores higher.
             start = int(seen[0])
-            later = self._one(y[start:], e[start:], yw[start:], ew[start:], n[start:],
-                              phi=lambda tau: phi(tau + start))  # fmt: skip
-            first = self._one_new(y, e, yw, ew, start, ref, phi(start))
+            later = self._one(y[start:], e[start:], n[start:], phi=lambda tau: phi(tau + start))
+            first = self._one_new(y, e, start, ref, phi(start))
             if later is not None and later[5] > first[5]:
                 return (later[0] + start, *later[1:6], False)
             return first
-        return self._one_change(y, e, yw, ew, phi)
+        return self._one_change(y, e, phi)
 
-    def _one_new(self, y, e, yw, ew, tau, ref, dispersion=1.0):
-        lam, lam_w = ref
-        llr = self._llr1(y[tau:].sum(), lam * e[tau:].sum())
-        p = float(_chi2_half(llr / max(dispersion, 1.0)))
-        return self._summary(y, e, yw, ew, tau, lam, lam_w, p, True)
+    def _one_new(self, y, e, tau, lam, dispersion=1.0):
+        d = max(dispersion, 1.0)
+        p = float(_chi2_half(self._llr1(y[tau:].sum(), lam * e[tau:].sum()) / d))
+        return self._summary(y, e, tau, lam, p, d, True)
 
-    def _one_change(self, y, e, yw, ew, phi=None):
+    def _one_change(self, y, e, phi=None):
         H = len(y)
         m, g = self.min_segment_hours, self.split_ratio
         rise = best_rise(y, e, min_size=m, grid=g)
@@ -540,20 +584,15 @@ class EmergingFindings:
         # rest that becomes ordinary is no new problem).
         k = self.prior_reports
         lam = (y[:tau].sum() + k * y.sum() / e.sum()) / (e[:tau].sum() + k)
-        lam_w = (yw[:tau].sum() + k * yw.sum() / max(ew.sum(), 1e-12)) / (ew[:tau].sum() + k)
         if tau >= H:
             return None
-        return self._summary(y, e, yw, ew, tau, max(lam, 1.0), max(lam_w, 1.0), p, False)
+        return self._summary(y, e, tau, max(lam, 1.0), p, d, False)
 
     @staticmethod
-    def _summary(y, e, yw, ew, tau, lam, lam_w, p, new):
+    def _summary(y, e, tau, lam, p, dispersion, new):
         rep, exp_ = float(y[tau:].sum()), float(lam * e[tau:].sum())
-        repw, expw = float(yw[tau:].sum()), float(lam_w * ew[tau:].sum())
         lift = rep / exp_ if exp_ > 0 else float("inf")
-        score = min(
-            (repw - expw) * np.log((repw + 1.0) / (expw + 1.0)),
-            (rep - exp_) * np.log((rep + 1.0) / (exp_ + 1.0)),
-        )
+        score = (rep - exp_) * np.log((rep + 1.0) / (exp_ + 1.0)) / dispersion
         return tau, rep, exp_, lift, p, float(max(score, 0.0)), bool(new)
 
     @staticmethod

@@ -144,3 +144,54 @@ def test_dispersion_is_one_for_one_report_per_user_and_grows_with_repeats():
     one_each = np.unique(D.user, return_index=True)[1]
     assert ef._dispersion_of(one_each)(0) == 1.0
     assert ef._dispersion_of(rows)(10**6) == 1.0  # no report from there on
+
+
+def _with_build(table, hour_col: str, onset_hour: int, region: str | None = None):
+    """Add ``sampler_build``: GPU requests (of ``region`` only, if given) run build gpu-new
+    from ``onset_hour`` on (gpu-old otherwise), TPU requests the TPU build throughout."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from .world import T0
+
+    cut = T0 + dt.timedelta(hours=onset_hour)
+    hours = table.column(hour_col).to_pylist()
+    hw = table.column("hardware").to_pylist()
+    rg = table.column("region").to_pylist()
+    build = [
+        ("gpu-new" if h >= cut and region in (None, r) else "gpu-old") if k == "gpu"
+        else "tpu-build"
+        for h, k, r in zip(hours, hw, rg, strict=True)
+    ]  # fmt: skip
+    return table.append_column("sampler_build", pa.array(build, pa.string()))
+
+
+def test_a_new_build_on_the_same_requests_as_an_old_value_is_the_finding():
+    """From hour 150 every GPU request runs the new build, which breaks model A: "A on
+    GPU" and "A on the new build" are the same requests from then on and the data cannot
+    tell them apart; the newer change is named (the old value served for days)."""
+    w = world(seed=8, bug=False)
+    w.add("c1", 90, where={"hardware": "gpu", "model": "A"}, hours=(150, H))
+    dims = [*DIMS, "sampler_build"]
+    reports = _with_build(w.table(), "submitted_hour", 150)
+    traffic = _with_build(w.traffic(), "hour", 150)
+    found = EmergingFindings(min_users=5).find(reports, traffic, dimensions=dims)
+    overall = [f for f in found if f.symptom is None]
+    assert overall and overall[0].q_value <= 0.01
+    assert set(overall[0].parts) == {("model", "A"), ("sampler_build", "gpu-new")}
+    # The old value is not a second finding: it restates the first.
+    assert not [f for f in overall[1:] if ("hardware", "gpu") in f.parts]
+
+
+def test_a_new_build_on_part_of_the_failing_requests_is_not_named():
+    """The new build runs on region r2's GPUs only, the bug hits model A on every GPU: the
+    build serves a third of the failing requests, so it is no stand-in for them."""
+    w = world(seed=8, bug=False)
+    w.add("c1", 90, where={"hardware": "gpu", "model": "A"}, hours=(150, H))
+    dims = [*DIMS, "sampler_build"]
+    reports = _with_build(w.table(), "submitted_hour", 150, region="r2")
+    traffic = _with_build(w.traffic(), "hour", 150, region="r2")
+    found = EmergingFindings(min_users=5).find(reports, traffic, dimensions=dims)
+    overall = [f for f in found if f.symptom is None]
+    assert overall and set(overall[0].parts) == {("model", "A"), ("hardware", "gpu")}
