@@ -90,6 +90,10 @@ _PEM = re.compile(
 _URL_CREDENTIALS = re.compile(
     r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:<>]*:(?!<)[^\s@/<>]+@[A-Za-z0-9\[][^\s<>\"'`]*"
 )
+# A plugin's capture group can be only a token's prefix (GitHub's ``(ghp|gho|...)_...``,
+# GitLab's ``(glpat|...)-...``): the span runs on over the token's characters, as the
+# redactor's does (less the dot, which ends sentences).
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=]*")
 _ID_TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
 _SIMPLE_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
 _SHARED_HOMES = frozenset({"shared", "public", "default", "guest", "all"})
@@ -557,7 +561,8 @@ class _Auditor:
                 add(Span(m.start(), m.end(), E.CONNECTION_STRING))
             for pattern in self.basic_auth:
                 for m in pattern.finditer(text):
-                    add(Span(*m.span(1), E.CONNECTION_STRING))
+                    if not m[1].startswith("<"):  # a placeholder or "<password>" is none
+                        add(Span(*m.span(1), E.CONNECTION_STRING))
         for m in _HOME.finditer(text):
             if m["user"].lower() not in _SHARED_HOMES:
                 add(Span(m.start(), m.end(), E.HOME_PATH))
@@ -583,7 +588,8 @@ class _Auditor:
             for m in pattern.finditer(text):
                 groups = [g for g in range(1, (m.lastindex or 0) + 1) if m.group(g)]
                 for g in groups or [0]:
-                    yield Span(*m.span(g), E.SECRET)
+                    start, end = m.span(g)
+                    yield Span(start, _TOKEN_TAIL.match(text, end).end(), E.SECRET)
         for m in _PROVIDER_KEYS.finditer(text):
             yield Span(m.start(), m.end(), E.SECRET)
         if "PRIVATE KEY" in text:
