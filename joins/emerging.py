@@ -262,6 +262,7 @@ class EmergingFindings:
             )
             best, t = self._refine(rows, best, t, ok)
             best, t = self._newest_proxy(best, t, ok)
+            best, t = self._change_within(rows, best, t, ok)
             vals = D.decode(best.dims, best.key)
             f = Finding(
                 cluster_id=None,
@@ -334,7 +335,7 @@ class EmergingFindings:
         return min(
             same,
             key=lambda xt: (
-                -self._first_hour(xt[0]),
+                -self._first_hour(xt[0].dims, xt[0].key),
                 -round(xt[0].score, 12),
                 xt[0].p_value,
                 len(xt[0].dims),
@@ -343,9 +344,45 @@ class EmergingFindings:
             ),
         )
 
-    def _first_hour(self, x: _ECand) -> int:
+    def _change_within(self, rows: np.ndarray, best: _ECand, t: int, ok: list) -> tuple:
+        """An old value that changed at its onset, and a change that started within
+        ``min_segment_hours`` of that onset on (nearly) all of its requests: the two
+        together are named (the candidate search pairs values one by one and can prune the
+        new build's pair, "Haiku 3.5 on the new sampler build", when the build hurts another
+        model too). The joint value is tested like any new combination and kept when it is
+        as significant as this step's accepted candidates; its test joins the family."""
+        if best.new:
+            return best, t
+        D = self._data
+        vb = dict(zip(best.dims, D.decode(best.dims, best.key), strict=True))
+        options = []
+        for d in self._dims:
+            if d in vb or not self._tidx((d,)).ok:
+                continue
+            keys = np.unique(D.keys((d,))[best.members])
+            for k in keys[keys >= 0]:
+                first = self._first_hour((d,), int(k))
+                if first < self.min_segment_hours or abs(first - best.tau) > self.min_segment_hours:
+                    continue
+                joint = {**vb, d: D.vocab[d][int(k)]}
+                dims = tuple(c for c in self._dims if c in joint)
+                key = 0
+                for c in dims:
+                    key = key * D.radix(c) + D.vocab[c].index(joint[c])
+                got = self._test(rows, dims, np.array([key]))
+                if got and self._same_requests(best, got[0]):
+                    options.append((first, got[0]))
+        if not options:
+            return best, t
+        first, x = max(options, key=lambda o: (o[0], round(o[1].score, 12), -o[1].p_value))
+        if x.p_value > max(c.p_value for c, _ in ok):
+            return best, t
+        self._tests.append(x.p_value)
+        return x, len(self._tests) - 1
+
+    def _first_hour(self, dims: tuple[str, ...], key: int) -> int:
         """Span index of the first hour the value served traffic (0: before the run)."""
-        req = self._tidx(x.dims).requests(self._data.span, np.array([x.key]))[:, 0]
+        req = self._tidx(dims).requests(self._data.span, np.array([key]))[:, 0]
         seen = np.flatnonzero(req > 0)
         return int(seen[0]) if len(seen) else 0
 

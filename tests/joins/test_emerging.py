@@ -195,3 +195,37 @@ def test_a_new_build_on_part_of_the_failing_requests_is_not_named():
     found = EmergingFindings(min_users=5).find(reports, traffic, dimensions=dims)
     overall = [f for f in found if f.symptom is None]
     assert overall and set(overall[0].parts) == {("model", "A"), ("hardware", "gpu")}
+
+
+def _old_value_and_build(build_hour: int):
+    """Model A on GPU breaks from hour 150; a GPU build starts at ``build_hour``. Returns
+    the explainer after a search (its state set) and the candidate "A on GPU" on all rows."""
+    w = world(seed=8, bug=False)
+    w.add("c1", 90, where={"hardware": "gpu", "model": "A"}, hours=(150, H))
+    dims = [*DIMS, "sampler_build"]
+    reports = _with_build(w.table(), "submitted_hour", build_hour)
+    traffic = _with_build(w.traffic(), "hour", build_hour)
+    ef = EmergingFindings(min_users=5)
+    ef.find(reports, traffic, dimensions=dims)
+    ef._removed = np.zeros(len(ef._data.span))
+    rows = np.arange(ef._data.n)
+    (a_gpu,) = [x for x in ef._test(rows, ("hardware", "model"))
+                if ef._data.decode(x.dims, x.key) == ("gpu", "A")]  # fmt: skip
+    return ef, rows, a_gpu
+
+
+def test_a_change_starting_with_the_onset_on_all_its_requests_is_named_with_it():
+    ef, rows, a_gpu = _old_value_and_build(150)
+    assert not a_gpu.new and abs(a_gpu.tau - 150) <= 6
+    n_tests = len(ef._tests)
+    best, t = ef._change_within(rows, a_gpu, 7, [(a_gpu, 7)])
+    assert set(zip(best.dims, ef._data.decode(best.dims, best.key), strict=True)) == {
+        ("hardware", "gpu"), ("model", "A"), ("sampler_build", "gpu-new")}  # fmt: skip
+    assert t == n_tests and len(ef._tests) == n_tests + 1  # its test joins the family
+    assert best.p_value <= a_gpu.p_value * 1e3
+
+
+def test_a_change_a_day_before_the_onset_is_not_named_with_it():
+    ef, rows, a_gpu = _old_value_and_build(126)
+    best, t = ef._change_within(rows, a_gpu, 7, [(a_gpu, 7)])
+    assert best is a_gpu and t == 7
