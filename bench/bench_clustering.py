@@ -79,6 +79,8 @@ def cmd_detect(args: argparse.Namespace) -> None:
 
         detect_symptoms = _baseline_module(args.symptoms_rev).detect_symptoms  # noqa: F811
 
+    # (--word-knowledge: truncation with clustering/english.py, opt-in; current code only)
+    wk = {"truncation_word_knowledge": True} if args.word_knowledge else {}
     recs, _ = load_reports(args.replay)
     want = collections.defaultdict(set)
     for t in pq.read_table(f"{args.replay}/truth/symptoms.parquet").to_pylist():
@@ -91,7 +93,9 @@ def cmd_detect(args: argparse.Namespace) -> None:
             got = {
                 s.name
                 for s in detect_symptoms(
-                    _s(r.get(field)), check_truncation=field == "response_excerpt"
+                    _s(r.get(field)),
+                    check_truncation=field == "response_excerpt",
+                    **wk,
                 )
             }
             n_texts += 1
@@ -116,6 +120,8 @@ def cmd_detect(args: argparse.Namespace) -> None:
     out["replay"] = args.replay
     if args.symptoms_rev:
         out["symptoms_rev"] = args.symptoms_rev
+    if args.word_knowledge:
+        out["truncation_word_knowledge"] = True
     save(args.section, out)
 
 
@@ -467,6 +473,9 @@ def main() -> None:
         if name == "detect":
             sp.add_argument("--section", default="detect", help="section of the results JSON")
             sp.add_argument("--symptoms-rev", default=None, help="git revision of the detectors")
+            sp.add_argument(
+                "--word-knowledge", action="store_true", help="truncation_word_knowledge"
+            )
     args = p.parse_args()
     {
         "detect": cmd_detect,

@@ -75,12 +75,20 @@ def main() -> None:
     p.add_argument("--label", required=True)
     p.add_argument("--baseline-rev", default=None, help="git revision to time side by side")
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument(
+        "--word-knowledge",
+        action="store_true",
+        help="time detect_symptoms(truncation_word_knowledge=True) as the current code",
+    )
     args = p.parse_args()
+
+    from functools import partial
 
     from clustering import detect_symptoms
 
     texts = _responses(args.replay)
-    impls = {"current": detect_symptoms}
+    current = partial(detect_symptoms, truncation_word_knowledge=args.word_knowledge)
+    impls = {"current": current}
     if args.baseline_rev:
         impls["baseline"] = _baseline_module(args.baseline_rev).detect_symptoms
     for fn in impls.values():  # warm-up: parsers built, bash -n results memoised for both
@@ -101,6 +109,7 @@ def main() -> None:
         "rounds": args.rounds,
         "head": rev,
         "machine_note": "2 CPU cores shared with other work; compare within one run only",
+        "truncation_word_knowledge": args.word_knowledge,
     }
     for name, ts in rounds.items():
         out[name] = {

@@ -33,9 +33,12 @@ def _covers(found, name: str, start: int, end: int) -> bool:
     return any(s.name == name and s.start <= start and s.end >= end for s in found)
 
 
-def run(seed: int, n: int, show: str | None) -> dict:
-    from clustering import detect_symptoms
+def run(seed: int, n: int, show: str | None, word_knowledge: bool = False) -> dict:
+    from clustering import detect_symptoms as detect
     from tests.clustering import textgen as tg
+
+    def detect_symptoms(text: str) -> list:
+        return detect(text, truncation_word_knowledge=word_knowledge)
 
     out: dict = {}
     stats: dict[str, Counter] = defaultdict(Counter)
@@ -134,9 +137,15 @@ def main() -> None:
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--label", default="current")
     p.add_argument("--show", default=None, help="print failures of one property (synthetic text)")
+    p.add_argument(
+        "--word-knowledge",
+        action="store_true",
+        help="truncation with word knowledge (detect_symptoms(truncation_word_knowledge=True))",
+    )
     args = p.parse_args()
     t0 = time.perf_counter()
-    res = run(args.seed, args.n, args.show)
+    res = run(args.seed, args.n, args.show, args.word_knowledge)
+    res["truncation_word_knowledge"] = args.word_knowledge
     res["seconds"] = round(time.perf_counter() - t0, 1)
     res["seed"], res["n"] = args.seed, args.n
     for k, v in res.items():

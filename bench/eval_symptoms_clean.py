@@ -30,6 +30,7 @@ Usage (about two minutes of CPU):
   nice -n 10 .venv/bin/python bench/eval_symptoms_clean.py --seed 19 --n 12000
   nice -n 10 .venv/bin/python bench/eval_symptoms_clean.py --seed 19 --n 12000 --show dev
       # --show dev: print the dev half's flagged units (installed documentation, not reports)
+  ... --word-knowledge   # truncation with word knowledge (clustering/english.py), opt-in
 
 "Legitimate repetition" subsets are counted separately: units with a Markdown/reST table,
 with a list of at least 3 items, and with code that repeats a closing line (``}``, ``)``,
@@ -285,7 +286,7 @@ def subsets(text: str) -> list[str]:
 # --- evaluation -----------------------------------------------------------------------------
 
 
-def evaluate(units: list[dict], show: bool) -> dict:
+def evaluate(units: list[dict], show: bool, word_knowledge: bool = False) -> dict:
     from clustering import SYMPTOMS, detect_symptoms
 
     flagged: dict[str, list[str]] = defaultdict(list)
@@ -296,7 +297,7 @@ def evaluate(units: list[dict], show: bool) -> dict:
     per_subset_fp: Counter = Counter()
     t0 = time.perf_counter()
     for u in units:
-        found = detect_symptoms(u["text"])
+        found = detect_symptoms(u["text"], truncation_word_knowledge=word_knowledge)
         names = {s.name for s in found}
         subs = subsets(u["text"])
         per_source[u["source"]] += 1
@@ -349,6 +350,11 @@ def main() -> None:
     p.add_argument("--show", choices=("dev",), default=None)
     p.add_argument("--halves", nargs="+", default=["dev", "held_out"])
     p.add_argument("--label", default="current")
+    p.add_argument(
+        "--word-knowledge",
+        action="store_true",
+        help="truncation with word knowledge (detect_symptoms(truncation_word_knowledge=True))",
+    )
     args = p.parse_args()
     t0 = time.perf_counter()
     halves = build_corpus(args.seed, args.n, args.per_key, args.files_per_key)
@@ -361,9 +367,12 @@ def main() -> None:
         "build_s": round(build_s, 1),
         "keys": {h: len({u["key"] for u in us}) for h, us in halves.items()},
         "python": sys.version.split()[0],
+        "truncation_word_knowledge": args.word_knowledge,
     }
     for half in args.halves:
-        out[half] = evaluate(halves[half], show=args.show == half)
+        out[half] = evaluate(
+            halves[half], show=args.show == half, word_knowledge=args.word_knowledge
+        )
         print(
             half,
             json.dumps({k: v["false_positive_rate"] for k, v in out[half]["detectors"].items()}),

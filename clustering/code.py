@@ -70,8 +70,8 @@ def find_code_blocks(text: str, *, indented: bool = True) -> list[CodeBlock]:
     text order.
 
     Offsets are Python str offsets of the code body (without the fence lines). A line of
-    tildes right under a line of text, at least 60% as long and with no info string, is that
-    title's underline (reST, Setext), not a fence.
+    tildes, or of four or more backticks, right under a line of text, at least half as long
+    and with no info string, is that title's underline (reST, Setext), not a fence.
     """
     blocks: list[CodeBlock] = []
     covered: list[tuple[int, int]] = []
@@ -112,11 +112,13 @@ def find_code_blocks(text: str, *, indented: bool = True) -> list[CodeBlock]:
 
 def _is_underline(text: str, m: regex.Match) -> bool:
     fence = m.group("fence")
-    if fence[0] != "~" or m.group("info").strip() or m.start() == 0:
+    # (a Markdown fence is three backticks, more only to nest one: a longer line of them
+    # under a title is a reST underline)
+    if (fence[0] != "~" and len(fence) < 4) or m.group("info").strip() or m.start() == 0:
         return False
     prev_start = text.rfind("\n", 0, m.start() - 1) + 1
     title = text[prev_start : m.start() - 1].strip()
-    return bool(title) and len(fence) >= 0.6 * len(title)
+    return bool(title) and len(fence) >= 0.5 * len(title)
 
 
 def _indented_blocks(text: str, covered: list[tuple[int, int]]) -> list[CodeBlock]:

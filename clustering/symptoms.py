@@ -47,6 +47,7 @@ def detect_symptoms(
     *,
     check_truncation: bool = True,
     max_chars: int = MAX_CHARS,
+    truncation_word_knowledge: bool = False,
 ) -> list[Symptom]:
     """Run every detector on one (redacted) text.
 
@@ -55,6 +56,9 @@ def detect_symptoms(
         check_truncation: set False for text that is not model output (a user's comment ends
             wherever the user stops typing; only output can be cut off).
         max_chars: only the first ``max_chars`` characters are examined.
+        truncation_word_knowledge: let a last English sentence that parses as a complete
+            clause end without its full stop (see :func:`clustering.truncation.truncation_span`;
+            off by default, it costs recall on answers cut at a clause boundary).
 
     Returns:
         Symptoms sorted by (start, name); at most one ``truncation``.
@@ -83,7 +87,7 @@ def detect_symptoms(
         )
         found += [
             t
-            for t in detect_truncation(text, blocks)
+            for t in detect_truncation(text, blocks, word_knowledge=truncation_word_knowledge)
             if not (explained and t.reason in _EXPLAINED_ENDINGS)
         ]
     found.sort(key=lambda s: (s.start, s.name))
@@ -160,7 +164,9 @@ def detect_repetition(text: str) -> list[Symptom]:
     return [Symptom("repetition", s, e, r) for s, e, r in repetition_spans(text)]
 
 
-def detect_truncation(text: str, blocks: Sequence[CodeBlock] = ()) -> list[Symptom]:
+def detect_truncation(
+    text: str, blocks: Sequence[CodeBlock] = (), *, word_knowledge: bool = False
+) -> list[Symptom]:
     """The text ends inside something still open (definition: :mod:`clustering.truncation`)."""
-    span = truncation_span(text, blocks)
+    span = truncation_span(text, blocks, word_knowledge=word_knowledge)
     return [] if span is None else [Symptom("truncation", *span)]

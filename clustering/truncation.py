@@ -6,21 +6,29 @@ Definition (issue 19). A text is cut off when it ends inside
   block is not truncated);
 - a **bracket or quote**: its last paragraph opens more ``( [ {`` (and their full-width and
   CJK forms), ``“ « 「 『`` than it closes (inline code and quoted single characters aside),
-  or its last sentence holds an odd number of ``"`` or an unpaired inline-code backtick;
+  or its last sentence holds an odd number of ``"`` or an unpaired inline-code backtick,
+  and the text does not end by closing a sentence (a bracket or backtick left open before a
+  final full stop is the writer's slip, or a cut exactly at a sentence end: the text reads
+  complete there, like any cut at a sentence boundary);
 - a **sentence or word**: the last non-space character is not a sentence terminal (Unicode
   Sentence_Terminal, possibly followed by closing quotes, brackets or markup), an ellipsis,
   a symbol (emoji) or a closing bracket or quote. A character that can only continue a
   sentence (``,``, ``;``, ``:``, a dash, an operator, an opening bracket) is always open. A
   word or digit at the end is open when the text closes a sentence elsewhere (a terminal
-  followed by space); a text that never closes a sentence (a one-line docstring, a title)
-  gives no such evidence and is not flagged;
+  followed by space), unless word knowledge says the sentence may be complete without its
+  full stop (``word_knowledge=True`` only, :mod:`clustering.english`: its last word is a
+  word, not a cut one, and it parses as a complete English clause ending on a content
+  word); a text that never closes a
+  sentence (a one-line docstring, a title) gives no such evidence and is not flagged;
 - a **list item** (``-``/``*``/``1.`` items): its earlier sibling items of the same list all
   end with a terminal and it does not, or it is the list's first item, written as a sentence
   (capital letter) in a text that closes its sentences. An item of a list that does not
   punctuate its items needs no full stop, nor does a field (``:param x: ...``), a definition
   or a section body (a paragraph under an underlined title, after ``Label:``, indented
   below its first line);
-- a **heading** with nothing under it (Markdown ``#`` or an underlined title as last line).
+- a **heading** with nothing under it (Markdown ``#`` or an underlined title as last line;
+  a ``#`` line that starts in lower case or ends with a full stop is a comment, not a
+  heading).
 
 Code at the end (a doctest session, an indented block, a literal block after ``::``) is cut
 when it leaves a bracket open or its last line continues (``,``, ``\\``, an opening
@@ -41,6 +49,7 @@ import regex
 
 from clustering._text import compile_held
 from clustering.code import CodeBlock
+from clustering.english import may_end_without_stop
 
 Span = tuple[int, int, str]
 
@@ -97,7 +106,9 @@ _CLOSERS = frozenset(")]}）］｝\"'”’»」』")
 _LABEL_RE = compile_held(r"[ \t]*\w+(?:[ -]\w+){0,2}(?:\([^)\n]*\))?:[ \t]+\S")
 # A name on its own line (an identifier, a dotted path, a constant).
 _NAME_LINE_RE = compile_held(r"[ \t]*(?:[a-z_][\w.]*|\w*[_.]\w*)[ \t]*")
-_HEADING_RE = compile_held(r"[ \t]{0,3}#{1,6}[ \t]+\S")
+# (a "#" line whose text starts with a lower-case letter is a comment: "# indirect doctest")
+_COMMENT_RE = compile_held(r"[ \t]{0,3}#{1,6}[ \t]+\p{Ll}")
+_HEADING_RE = compile_held(r"[ \t]{0,3}#{1,6}[ \t]+(?!\p{Ll})\S")
 _UNDERLINE_RE = compile_held(r"[ \t]*([=\-~^*+#\"'])\1{2,}[ \t]*")
 _TABLE_RE = compile_held(r"[ \t]*(?:\|.*\||\+[-=+]+\+|=+(?:[ \t]+=+)+)[ \t]*")
 # The last line of what comes before is a reST directive (".. code-block:: python").
@@ -118,10 +129,17 @@ _QUOTED_CHAR_RE = compile_held(r"'[^\s']'|\"[^\s\"]\"")
 _STRAY_TICK_RE = compile_held(r"(?<!`)`{1,2}(?!`)")
 
 
-def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
+def truncation_span(
+    text: str, blocks: Sequence[CodeBlock] = (), *, word_knowledge: bool = False
+) -> Span | None:
     """``(start, end, reason)`` when ``text`` ends inside something still open, else None.
 
     ``blocks`` are the text's code blocks (``clustering.code.find_code_blocks``).
+    ``word_knowledge``: let an English last sentence without its terminal that parses as a
+    complete clause end there (:func:`clustering.english.may_end_without_stop`). Off by
+    default: in grammatical text a cut at a clause boundary reads the same, so it trades
+    recall on cut answers for fewer false alarms on text whose writers drop the last full
+    stop (docs/clustering.md has both measurements).
     """
     stripped = text.rstrip()
     end = len(stripped)
@@ -158,16 +176,19 @@ def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
         return (last_start + _indent(last), end, "table row cut off")
     if _TABLE_RE.fullmatch(last) or (len(lines) >= 2 and _COLUMNS_RE.search(last)):
         return None  # a table (Markdown, reST, or columns aligned with spaces)
-    if _HEADING_RE.match(last) or (
+    # (a "#" line closed with a full stop is a comment: "# Now the lock has been released.")
+    if (_HEADING_RE.match(last) and not last.rstrip().endswith(".")) or (
         len(lines) >= 2 and _UNDERLINE_RE.fullmatch(last) and _is_title(lines[-2])
     ):
         return (last_start + len(last) - len(last.lstrip()), end, "ends on a heading")
-    if _UNDERLINE_RE.fullmatch(last) or _COMPLETE_LINE_RE.match(last):
-        return None  # a rule, a directive, a link, a signature, a URL
+    if _UNDERLINE_RE.fullmatch(last) or _COMPLETE_LINE_RE.match(last) or _COMMENT_RE.match(last):
+        return None  # a rule, a directive, a link, a signature, a URL, a comment
     if all(_NAME_LINE_RE.fullmatch(ln) for ln in lines):
         return None  # a list of names, one per line
     opened = _open_bracket(para, quotes_from=_sentence_start(stripped, para_start) - para_start)
-    if opened is not None:
+    if opened is not None and not _SENTENCE_END_RE.search(stripped):
+        # (a text that ends by closing its sentence is complete there: a bracket, quote or
+        # backtick its author never closed is a slip, not a cut exactly at a sentence end)
         return (para_start + opened, end, "bracket or quote never closed")
     ch = stripped[-1]
     if ch in _CONTINUES and not (ch == "+" and not stripped[-2:-1].isspace()):
@@ -200,6 +221,8 @@ def truncation_span(text: str, blocks: Sequence[CodeBlock] = ()) -> Span | None:
         # a list's first item, written as a sentence, in a text that closes its sentences
         return (item_start, end, "list item cut off")
     if _CLOSES_SENTENCES_RE.search(stripped, 0, start):
+        if word_knowledge and may_end_without_stop(stripped[start:], stripped[:start]):
+            return None  # a complete clause whose writer left the full stop out
         return (start, end, "ends mid-sentence")
     return None  # the text never closes a sentence: no evidence that this one is open
 

@@ -10,10 +10,12 @@ detectors were written are pinned in test_symptom_regressions.py.
 
 from __future__ import annotations
 
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clustering import detect_symptoms
+from clustering.english import complete_clause, last_word_cut
 from tests.clustering import textgen as tg
 
 PROFILE = settings(
@@ -71,6 +73,57 @@ def test_cut_inside_a_word_sentence_or_block_is_truncation(data: st.DataObject) 
     if c is None or not c.decidable:
         return  # see tg.Cut.decidable; counted in bench/eval_symptom_properties.py
     assert "truncation" in _names(c.text), (c.kind, c.part_kind, c.style, c.at)
+
+
+_LAST_SENTENCE_RE = regex.compile(r"(?s).*[.!?。？！]\s+")
+
+
+@PROFILE
+@given(st.data())
+def test_with_word_knowledge_only_a_complete_clause_may_end_a_cut_text(
+    data: st.DataObject,
+) -> None:
+    """With ``truncation_word_knowledge`` every cut that shows what was cut is still
+    truncation, except one that leaves a last word that is a word and a sentence that parses
+    as a complete English clause (clustering/english.py): nothing in such a text tells it
+    from a writer who left the full stop out (bench/eval_symptom_properties.py
+    --word-knowledge counts how often the generator's cuts land there)."""
+    src = tg.DataSource(data)
+    c = tg.cut(src, tg.answer(src))
+    if c is None or not c.decidable:
+        return
+    found = detect_symptoms(c.text, truncation_word_knowledge=True)
+    if any(s.name == "truncation" for s in found):
+        return
+    m = _LAST_SENTENCE_RE.match(c.text)
+    before, last = (c.text[: m.end()], c.text[m.end() :]) if m else ("", c.text)
+    assert c.kind != "block", (c.kind, c.part_kind, c.style, c.at)
+    assert not last_word_cut(last, before), (c.kind, c.part_kind, c.at)
+    assert complete_clause(last), (c.kind, c.part_kind, c.style, c.at)
+
+
+# Words that need what follows them (determiners, prepositions, conjunctions, auxiliaries and
+# modals, copulas, possessives, "to", subject pronouns).
+_FUNCTION_WORDS = tuple(
+    "the a an of to with for from and or but because is will can be their its which we they".split()
+)
+
+
+@PROFILE
+@given(st.data(), st.sampled_from(_FUNCTION_WORDS))
+def test_with_word_knowledge_a_sentence_ending_on_a_function_word_is_truncation(
+    data: st.DataObject, word: str
+) -> None:
+    src = tg.DataSource(data)
+    base = tg.answer(src)
+    sentence = tg.sentence(src)[:-1]  # without its terminal
+    text = f"{base.text}\n\n{sentence} {word}"
+    found = [
+        (s.start, s.end)
+        for s in detect_symptoms(text, truncation_word_knowledge=True)
+        if s.name == "truncation"
+    ]
+    assert found and found[0][1] == len(text), (word, found)
 
 
 @PROFILE

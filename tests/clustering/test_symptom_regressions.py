@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from clustering import detect_symptoms
+from clustering.english import last_word_cut
 
 
 def spans(text: str, name: str) -> list[tuple[int, int]]:
@@ -306,3 +307,91 @@ def test_fenced_doctest_session_opening_with_a_comment_is_judged_as_a_session() 
     assert spans(ok, "code_syntax_error") == []
     broken = "Example:\n```py\n# a comment\n>>> c = Client(\n>>> c.get(1)\n```"
     assert spans(broken, "code_syntax_error") != []
+
+
+# --- truncation: endings the second pass's residue showed ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a bracket or backtick left open before a final full stop: the writer's slip
+        "It raises an error (usually a subclass of KeyError.",
+        "Call ``reset()` first. Then the value is ``None``, then it is kept.",
+        # a '#' line in lower case, or one closed with a full stop, is a comment
+        "See the references.\n\n# indirect doctest",
+        "Release it at the end of the block.\n\n# Now the lock has been released.",
+        # four or more backticks under a title: a reST underline, not a fence
+        "Usage\n`````\n\nCall the function with a path.",
+    ],
+)
+def test_complete_endings_slips_comments_and_underlines(text: str) -> None:
+    assert spans(text, "truncation") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a bracket open at the end with no final full stop; a heading in capitals
+        "It raises an error (usually a subclass of KeyError",
+        "It works.\n\n# Installation",
+        # three backticks under a line are a fence whatever precedes them
+        "Run this:\n```\nls -l",
+    ],
+)
+def test_open_brackets_headings_and_fences_are_still_found(text: str) -> None:
+    assert spans(text, "truncation") != []
+
+
+# --- truncation with word knowledge (clustering/english.py, opt-in) -------------------------
+# Texts that close their other sentences and leave the last one without its full stop: the
+# punctuation calls it open, the words decide whether it may be complete.
+
+_COMPLETE_CLAUSES = [
+    # a complete clause, its full stop left out (docstring style)
+    "Open the cache file.\n\nThe cache is rebuilt when the index no longer matches the "
+    "stored version",
+    "Read the settings. It returns nothing when the file is missing",
+    # a demonstrative standing alone as the object
+    "The loop stops early. The caller has to handle this",
+    # an adjective predicate ("Useful when ...")
+    "Flush the buffer.\nUseful when the output goes to a slow terminal",
+]
+
+
+def wk_spans(text: str) -> list[tuple[int, int]]:
+    found = detect_symptoms(text, truncation_word_knowledge=True)
+    return [(s.start, s.end) for s in found if s.name == "truncation"]
+
+
+@pytest.mark.parametrize("text", _COMPLETE_CLAUSES)
+def test_word_knowledge_lets_a_complete_clause_end_without_its_stop(text: str) -> None:
+    assert wk_spans(text) == []
+    assert spans(text, "truncation") != []  # off by default: the punctuation decides
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the same clause cut inside its last word, or before its object
+        "Open the cache file.\n\nThe cache is rebuilt when the index no longer matches the "
+        "stored vers",
+        "Open the cache file.\n\nThe cache is rebuilt when the index no longer matches the",
+        "Read the settings. It returns nothing when the file is missing and",
+        "Read the settings. It returns nothing when the file is missing from their",
+        "Read the settings. The results are sorted before we",  # a subject pronoun
+        "Read the settings. I rewrote the paragraph to be",  # a copula
+        "Read the settings. The results are sorted by li",  # two-letter lexicon entries
+        # content words without the function words of English prose: no clause to trust
+        "The plan works. Cells engine gold prepared staff simple",
+    ],
+)
+def test_word_knowledge_still_calls_open_endings_open(text: str) -> None:
+    assert wk_spans(text) != []
+
+
+def test_a_cut_word_is_a_word_when_the_text_uses_it_elsewhere_or_capitalizes_it() -> None:
+    assert last_word_cut("It is stored in the vers", "Read it. ")
+    assert not last_word_cut("It is stored in the vers", "The vers table. ")  # a term
+    assert not last_word_cut("This is the work of Palazzo", "Read it. ")  # a name
+    assert not last_word_cut("It exists anymore", "Read it. ")  # a word with a suffix
