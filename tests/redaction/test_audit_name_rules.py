@@ -19,7 +19,7 @@ made-up words the lexicon does not know ("Djevad", "Mitnjek", "Kubectl").
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from redaction import names as N
@@ -81,6 +81,8 @@ def test_cued_names(text, expected):
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.integers(min_value=1, max_value=60))
+@example(38)  # the cue's first letter 40 characters before the name
+@example(39)  # 41
 def test_a_cue_counts_within_40_characters_before_the_word(gap):
     text = "Hi" + " " * gap + "Okonkwo"
     cue_inside = len("Hi") + gap <= 40

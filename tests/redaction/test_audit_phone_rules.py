@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import phonenumbers
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from redaction.audit import audit_batch
@@ -63,6 +63,8 @@ def test_phone_shapes(text, expected):
 
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(st.integers(min_value=1, max_value=60))
+@example(36)  # the cue's first letter 40 characters before the number
+@example(37)  # 41
 def test_a_cue_before_counts_within_40_characters(gap):
     """The cue word "call" at the start of the text (position 0), then spaces: the
     ungrouped run needs the cue, which must start within the 40 characters before it."""
@@ -73,6 +75,8 @@ def test_a_cue_before_counts_within_40_characters(gap):
 
 @settings(max_examples=30, deadline=None, derandomize=True)
 @given(st.integers(min_value=1, max_value=30))
+@example(10)  # the cue word's last letter 16 characters after the number
+@example(11)  # 17
 def test_a_cue_after_counts_within_16_characters(gap):
     text = "612345678" + " " * gap + "mobile"
     inside = gap + len("mobile") <= 16
