@@ -354,21 +354,16 @@ class EmergingFindings:
         if best.new:
             return best, t
         D = self._data
-        vb = dict(zip(best.dims, D.decode(best.dims, best.key), strict=True))
         options = []
         for d in self._dims:
-            if d in vb or not self._tidx((d,)).ok:
+            if d in best.dims or not self._tidx((d,)).ok:
                 continue
             keys = np.unique(D.keys((d,))[best.members])
             for k in keys[keys >= 0]:
                 first = self._first_hour((d,), int(k))
                 if first < self.min_segment_hours or abs(first - best.tau) > self.min_segment_hours:
                     continue
-                joint = {**vb, d: D.vocab[d][int(k)]}
-                dims = tuple(c for c in self._dims if c in joint)
-                key = 0
-                for c in dims:
-                    key = key * D.radix(c) + D.vocab[c].index(joint[c])
+                dims, key = D.joint((best.dims, best.key), ((d,), int(k)))
                 got = self._test(rows, dims, np.array([key]))
                 if got and self._same_requests(best, got[0]):
                     options.append((first, got[0]))
@@ -390,36 +385,24 @@ class EmergingFindings:
         """Whether ``a`` and ``b`` serve the same requests (each at least ``nest_share`` of
         the other's, in traffic) from the earlier of their onsets on."""
         D = self._data
-        va = dict(zip(a.dims, D.decode(a.dims, a.key), strict=True))
-        vb = dict(zip(b.dims, D.decode(b.dims, b.key), strict=True))
-        if any(va[d] != vb[d] for d in va.keys() & vb.keys()):
+        joint = D.joint((a.dims, a.key), (b.dims, b.key))
+        if joint is None:
             return False
-        joint = {**va, **vb}
-        dims = tuple(d for d in self._dims if d in joint)
         tau = min(a.tau, b.tau)
         counts = []
-        for ds, vals in ((a.dims, va), (b.dims, vb), (dims, joint)):
+        for ds, key in ((a.dims, a.key), (b.dims, b.key), joint):
             ti = self._tidx(ds)
-            if not ti.ok or any(vals[d] not in D.vocab[d] for d in ds):
+            if not ti.ok:
                 return False
-            key = 0
-            for d in ds:
-                key = key * D.radix(d) + D.vocab[d].index(vals[d])
             counts.append(float(ti.requests(D.span, np.array([key]))[tau:, 0].sum()))
         ra, rb, both = counts
         return both > 0 and both >= self.nest_share * max(ra, rb)
 
     def _remainder_in_excess(self, rows: np.ndarray, best: _ECand, x: _ECand) -> bool:
-        D = self._data
-        vb = dict(zip(best.dims, D.decode(best.dims, best.key), strict=True))
-        vx = dict(zip(x.dims, D.decode(x.dims, x.key), strict=True))
-        if any(vb[d] != vx[d] for d in vb.keys() & vx.keys()):
+        joint = self._data.joint((best.dims, best.key), (x.dims, x.key))
+        if joint is None:
             return True
-        joint = {**vb, **vx}
-        dims = tuple(d for d in self._dims if d in joint)
-        key = 0
-        for d in dims:
-            key = key * D.radix(d) + D.vocab[d].index(joint[d])
+        dims, key = joint
         a = self._series(rows, best.dims, np.array([best.key]))
         b = self._series(rows, dims, np.array([key]))
         if a is None:

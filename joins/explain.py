@@ -298,16 +298,10 @@ class ExplainingAway:
     def _remainder_in_excess(self, c: int, best: _Cand, x: _Cand, rows: np.ndarray) -> bool:
         """Whether ``best``'s reports without ``x``'s values still complain more than traffic
         predicts (see `_refine`)."""
-        D = self._data
-        vb = dict(zip(best.dims, D.decode(best.dims, best.key), strict=True))
-        vx = dict(zip(x.dims, D.decode(x.dims, x.key), strict=True))
-        if any(vb[d] != vx[d] for d in vb.keys() & vx.keys()):
+        joint = self._data.joint((best.dims, best.key), (x.dims, x.key))
+        if joint is None:
             return True  # no joint value: not a refinement
-        joint = {**vb, **vx}
-        dims = tuple(d for d in self._dims if d in joint)
-        key = 0
-        for d in dims:
-            key = key * D.radix(d) + D.vocab[d].index(joint[d])
+        dims, key = joint
         st = self._stats(c, rows, dims, np.array([key]))
         if not st:
             return True

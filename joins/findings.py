@@ -12,7 +12,7 @@ products whose result depends on BLAS threads), so the same input gives the same
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,6 +80,7 @@ class ReportData:
         self.vocab: dict[str, list[str]] = {}
         for d in self.dims:
             self.codes[d], self.vocab[d] = encode(reports.column(d))
+        self._index = {d: {v: i for i, v in enumerate(self.vocab[d])} for d in self.dims}
         self.span0 = int(self.hour.min()) if self.n else 0
         self.span = np.arange(self.span0, int(self.hour.max()) + 1 if self.n else 0)
         self.symptoms: list[list[str]] | None = None
@@ -116,6 +117,28 @@ class ReportData:
             key, r = divmod(int(key), self.radix(d))
             parts.append(self.vocab[d][r])
         return tuple(reversed(parts))
+
+    def encode(self, dims: Sequence[str], values: Mapping[str, str]) -> int | None:
+        """The key of ``values`` (dimension -> value) over ``dims``, as `keys` computes it
+        (the inverse of `decode`); None when a value never occurs in the reports."""
+        key = 0
+        for d in dims:
+            if values[d] not in self._index[d]:
+                return None
+            key = key * self.radix(d) + self._index[d][values[d]]
+        return key
+
+    def joint(self, *parts: tuple[Sequence[str], int]) -> tuple[tuple[str, ...], int] | None:
+        """The combination of several (dims, key) values, its dims in the order of the
+        reports' dimensions: None when two of them give one dimension different values."""
+        values: dict[str, str] = {}
+        for dims, key in parts:
+            for d, v in zip(dims, self.decode(dims, key), strict=True):
+                if values.setdefault(d, v) != v:
+                    return None
+        dims = tuple(d for d in self.dims if d in values)
+        key = self.encode(dims, values)
+        return None if key is None else (dims, key)
 
     def weights(self, rows: np.ndarray) -> np.ndarray:
         """1 / (that user's reports among ``rows``): a user counts once however many reports."""

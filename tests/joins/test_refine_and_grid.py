@@ -111,3 +111,21 @@ def test_drill_down_ignores_candidates_outside_the_best():
                  ("p2",))  # fmt: skip
     best, _ = ex._refine(0, broad, 0, [(broad, 0), (other, 1)], rows)
     assert best is broad
+
+
+def test_encode_and_joint_invert_decode():
+    w = World(24, {"model": {"A": 0.2, "B": 0.8}, "server_pool": {"p1": 0.5, "p2": 0.5}})
+    w.add("c", 200)
+    D = ReportData(w.table(), DIMS)
+    dims = ("model", "server_pool")
+    keys = np.unique(D.keys(dims))
+    for k in keys:
+        values = dict(zip(dims, D.decode(dims, int(k)), strict=True))
+        assert D.encode(dims, values) == k
+        a = D.encode(("model",), values)
+        b = D.encode(("server_pool",), values)
+        assert D.joint((("server_pool",), b), (("model",), a)) == (dims, k)
+    assert D.encode(("model",), {"model": "never-seen"}) is None
+    a, b = D.encode(("model",), {"model": "A"}), D.encode(("model",), {"model": "B"})
+    assert D.joint((("model",), a), (("model",), b)) is None
+    assert D.joint((("model",), a), (("model",), a)) == (("model",), a)
