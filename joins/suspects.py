@@ -111,9 +111,13 @@ def suspect_deploys(
       scored ``evidence * 0.25 * (1 + rollback)``, its onset the cluster's first report
       after it started, and the reason says no change point lines up.
     - rollback: ``rollback_bonus`` when a rollback of this deploy ("Rollback of <id>" in the
-      description) started within ``rollback_window_hours`` of the cluster's end; half of it
+      description) rolled out (start to finish) within ``rollback_window_hours`` of the
+      cluster's end; half of it
       for a rollback without an id (component contains "rollback") whose scope does not
-      contradict the deploy's. Rollbacks themselves are never suspects.
+      contradict the deploy's. A deploy rolled back by id at the end that started before
+      the onset is a candidate however long before, scored ``evidence * (1 - gap / (2
+      rollback_window)) * (1 + rollback)`` (gap: end to the rollout). Rollbacks themselves
+      are never suspects.
 
     Returns:
         SUSPECTS rows, the best ``max_suspects`` per cluster (one row per deploy, at its
@@ -170,6 +174,9 @@ def suspect_deploys(
                     best[dep["deploy_id"]] = _row(
                         cluster, dep, onset_h, score, reason, end_h, rb_dep
                     )
+        _add_rolled_back(best, cluster, deps, rb_ids, attributed, float(hours[a + ups[0]]),
+                         rollbacks, end_h, rollback_window_hours, rollback_bonus,
+                         lead_slack_hours, unscoped_evidence)  # fmt: skip
         _add_unaligned(best, cluster, deps, rb_ids, attributed, hours[a:b], counts[a:b],
                        rollbacks, end_h, rollback_window_hours, rollback_bonus,
                        unaligned_max_rank)  # fmt: skip
@@ -200,6 +207,33 @@ def _row(
     }
 
 
+def _add_rolled_back(
+    best, cluster, deps, rb_ids, attributed, onset_h, rollbacks, end_h, rb_window, rb_bonus,
+    lead_slack, unscoped_ev,
+) -> None:  # fmt: skip
+    """Deploys rolled back by id as the cluster's complaints ended that started before its
+    onset, however long before (as `finding_suspects`): time factor 1 - gap / (2
+    ``rb_window``), the gap between the end and the rollback's rollout; kept when better
+    than the deploy's score at a change point."""
+    for dep in deps:
+        if id(dep) in rb_ids or dep["_h"] > onset_h + lead_slack:
+            continue
+        rb, rb_why, rb_dep = _rollback_near_end(dep, rollbacks, end_h, rb_window)
+        if rb != 1.0:
+            continue
+        ev, why, conflict = _evidence(dep, attributed)
+        if conflict:
+            continue
+        if ev == 0:
+            ev, why = unscoped_ev, ["no attributed value contradicts its scope"]
+        tf = 1.0 - _gap_to_rollout(rb_dep, end_h) / (2.0 * rb_window)
+        score = ev * tf * (1.0 + rb_bonus * rb)
+        if dep["deploy_id"] in best and best[dep["deploy_id"]]["score"] >= score:
+            continue
+        reason = "; ".join([*why, f"started {onset_h - dep['_h']:.1f} h before onset", rb_why])
+        best[dep["deploy_id"]] = _row(cluster, dep, onset_h, score, reason, end_h, rb_dep)
+
+
 def _add_unaligned(
     best, cluster, deps, rb_ids, attributed, hours, counts, rollbacks, end_h, rb_window, rb_bonus,
     max_rank,
@@ -228,6 +262,18 @@ def _add_unaligned(
         )  # fmt: skip
         score = ev * 0.25 * (1.0 + rb_bonus * rb)
         best[dep["deploy_id"]] = _row(cluster, dep, first_h, score, reason, end_h, rb_dep)
+
+
+def _gap_to_rollout(rb: dict, end_h: float) -> float:
+    """Hours between ``end_h`` and a rollback's rollout, from its start to its finish (0
+    inside it): a staged rollback ends the complaints while it rolls out, server by server,
+    not only at the hour it began."""
+    start = _epoch_hours(rb["started_at"])
+    finish = _epoch_hours(rb["finished_at"]) if rb.get("finished_at") else start
+    finish = max(finish, start)
+    if end_h < start:
+        return start - end_h
+    return max(end_h - finish, 0.0)
 
 
 def _epoch_hours(ts) -> float:
@@ -296,9 +342,14 @@ def finding_suspects(
       lag / (2 window); step 1 at the onset, 0.5 at a later rise. A deploy that introduced
       the value but lines up with no change point is listed at factor 0.25, its onset the
       finding's first report after it started.
-    - rollback: x (1 + ``rollback_bonus``) when "Rollback of <its id>" started within
-      ``rollback_window_hours`` of the finding's end (half of it for a rollback without an
-      id whose scope does not contradict the deploy's).
+    - rollback: x (1 + ``rollback_bonus``) when "Rollback of <its id>" rolled out (from its
+      start to its finish) within ``rollback_window_hours`` of the finding's end (half of it
+      for a rollback without an id whose scope does not contradict the deploy's). A deploy
+      rolled back by id at the end that started before the onset is a candidate however
+      long before: time factor 1 - gap / (2 ``rollback_window_hours``), the gap between the
+      end and the rollout (a routing change made weeks before its escalation, fixed by its
+      rollback, is the cause; the escalation's own deploy and a build that started with it
+      line up only with the start).
 
     Returns:
         SUSPECTS rows with ``finding_id``, ``match`` (version / scope / covers / none), the
@@ -339,6 +390,14 @@ def finding_suspects(
                     step = 1.0 if i == 0 else 0.5
                     where = "onset" if i == 0 else "a rise"
                     cands.append((ev * tf * step, up, f"started {lag:.1f} h before {where}"))
+            if rb == 1.0 and dep["_h"] <= f.onset_hour + lead_slack_hours:
+                # Rolled back, by id, as the finding's complaints ended, and started before
+                # they began: the end lines up with it as an onset would (a rollback is the
+                # one experiment a deploy log records), whenever it started.
+                gap = _gap_to_rollout(rb_dep, f.end_hour)
+                tf = 1.0 - gap / (2.0 * rollback_window_hours)
+                lead = f.onset_hour - dep["_h"]
+                cands.append((ev * tf, f.onset_hour, f"started {lead:.1f} h before onset"))
             if not cands and match == "version":
                 after = member_hours[member_hours >= np.floor(dep["_h"])]
                 if len(after):
@@ -426,7 +485,7 @@ def _rollback_near_end(
         return 0.0, None, None
     best: tuple[float, str | None, dict | None] = (0.0, None, None)
     for target, rb in rollbacks:
-        gap = abs(_epoch_hours(rb["started_at"]) - end_h)
+        gap = _gap_to_rollout(rb, end_h)
         if gap > window:
             continue
         if target == dep["deploy_id"]:

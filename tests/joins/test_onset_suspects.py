@@ -96,6 +96,29 @@ def test_scope_and_id_matches_and_rollback_raise_the_score():
     assert got_late["cfg-0825"]["score"] == got["cfg-0825"]["score"]
 
 
+def test_a_change_rolled_back_as_the_cluster_ends_is_a_suspect_however_old():
+    """A TPU change made 95 h before the onset (outside the 72 h window) whose staged
+    rollback rolls out over the cluster's end is listed, above the deploy at the onset; a
+    rollback that finished long before the end, or none, leaves it out."""
+    h = lambda x: T0 + dt.timedelta(hours=x)  # noqa: E731
+    old = {"deploy_id": "tpu-old", "started_at": h(5), "hardware": "tpu"}
+    misc = {"deploy_id": "tpu-misc", "started_at": h(99), "hardware": "tpu"}
+    rb = {"deploy_id": "rb-2", "started_at": h(120), "finished_at": h(163),
+          "component": "config", "description": "Rollback of tpu-old, staged"}  # fmt: skip
+    ts = _series(onset=100, stop=160)
+    without = {r["deploy_id"] for r in suspect_deploys(ts, ATTR, _deploys([old, misc])).to_pylist()}
+    assert without == {"tpu-misc"}
+    got = {r["deploy_id"]: r for r in
+           suspect_deploys(ts, ATTR, _deploys([old, misc, rb])).to_pylist()}  # fmt: skip
+    assert set(got) == {"tpu-old", "tpu-misc"}
+    assert got["tpu-old"]["score"] > got["tpu-misc"]["score"]
+    assert got["tpu-old"]["rollback_id"] == "rb-2"
+    assert abs((got["tpu-old"]["onset"] - h(100)).total_seconds()) <= 3 * 3600
+    done_early = dict(rb, started_at=h(60), finished_at=h(70))
+    early = suspect_deploys(ts, ATTR, _deploys([old, misc, done_early])).to_pylist()
+    assert {r["deploy_id"] for r in early} == {"tpu-misc"}
+
+
 def test_a_deploy_named_by_an_attribution_is_a_suspect_without_a_change_point():
     """A flat series (no change point near the deploy) still lists the deploy whose id is
     attributed, below an aligned one, with a reason that says so; a scope-only match and a
