@@ -218,6 +218,21 @@ def markdown(items: list[dict], hours: list[int]) -> str:
                 f"| {it['scenario']} | {it['seed']} | {it['scale']} | {b['bug']} | {whole} | "
                 f"{ttd} | {_horizons(b, hours)} | {_deploy(b)} |"
             )
+    named = [
+        b["deploy_id"] in b["true_deploys"]
+        for it in items
+        for b in it["bugs"]
+        if b["detected"] and b["true_deploys"] and b.get("deploy_id")
+    ]
+    found_with_deploy = sum(
+        1 for it in items for b in it["bugs"] if b["detected"] and b["true_deploys"]
+    )
+    lines += [
+        "",
+        f"Whole window, bugs found that a deploy caused: {found_with_deploy}; the finding's "
+        f"top suspect is a true deploy for {sum(named)}, an innocent one for "
+        f"{len(named) - sum(named)}, none for {found_with_deploy - len(named)}.",
+    ]
     lines += [
         "",
         "| scenario | seed | scale | confident findings (q <= 0.01, lift >= 2) | "
