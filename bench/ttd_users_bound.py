@@ -35,7 +35,6 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -168,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             items.append({"scenario": scenario, "seed": seed, **r})
             print(
                 f"{scenario:>10} {seed:>2} {r['bug']:<16} {r['cause']:<28} +{r['hours']:>3}h "
-                f"users {r['users']:>3} (bug {r['bug_users']:>3}) expected {r['expected_users']:6.2f} "
+                f"users {r['users']:>3} (bug {r['bug_users']:>3}) "
+                f"expected {r['expected_users']:6.2f} "
                 f"p_oracle {r['p_oracle']:.2e}",
                 flush=True,
             )
