@@ -10,7 +10,12 @@ at a word boundary; knowledge of words and grammar can, in part:
   the text;
 - a sentence that ends on a **function word** (a determiner, preposition, conjunction,
   auxiliary, modal or copula, possessive, "to", a wh-word, a subject pronoun) is open: those
-  words need what follows ("this"/"that" standing alone as an object do not);
+  words need what follows ("this"/"that" standing alone as an object do not; an article,
+  "of" or "and" is open whatever tag the parser gives it);
+- a sentence in which an earlier word **still waits for its complement** is open: an
+  indefinite article whose head is the last word and no noun ("Paris is a great"), a
+  subordinating conjunction followed by a subject and no verb ("... because the mock",
+  "Let me know if you"); elliptical clauses ("if possible", "when needed") are complete;
 - a sentence whose dependency parse is a **clause** (a verb or, as in "Useful when ...", an
   adjective at its root; no token the parser could not attach) and that reads as English
   prose (function words make at least 30% of its words, as in running English; a run of
@@ -46,11 +51,21 @@ _OPEN_DEPS = frozenset({"det", "prep", "cc", "aux", "auxpass", "mark", "poss", "
                         "preconj", "predet"})  # fmt: skip
 # A subject pronoun needs its verb ("... and we").
 _SUBJECT_PRONOUNS = frozenset({"i", "we", "they", "he", "she"})
+# Words that can only open what follows (articles, possessive determiners, "of", coordinating
+# conjunctions, "because"): open at the end whatever tag the parser gives them (in word salad
+# it may tag a final "a" as a noun).
+_NEVER_LAST = frozenset({"a", "an", "the", "of", "and", "or", "nor", "but", "because", "its",
+                         "their", "my", "your", "our"})  # fmt: skip
 # A copula or auxiliary needs its complement ("... to be", "... the variable is").
 _COPULAS = frozenset({"be", "is", "are", "was", "were", "been", "being", "am", "has", "have",
                       "had", "do", "does", "did", "get", "gets", "got"})  # fmt: skip
 # Determiners that stand alone as an object ("This method preserves that").
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+# Conjunctions that open a subordinate clause: it needs a verb ("... because the mock").
+_SUBORDINATORS = frozenset({"if", "because", "when", "whenever", "while", "although", "though",
+                            "unless", "whether", "since", "until", "once", "where"})  # fmt: skip
+# Heads an indefinite article may have without a noun: "a few", "a little", "a lot", "a bit".
+_QUANTITY_HEADS = frozenset({"few", "little", "lot", "bit", "while", "number"})
 _MIN_FUNCTION_SHARE = 0.3
 _MAX_CHARS = 600  # a longer "sentence" is a run-on list or code: left to punctuation
 _LAST_WORD_RE = compile_held(r"(\p{L}[\p{L}\p{M}]*(?:['’]\p{L}+)?)[^\p{L}\p{N}]*\Z")
@@ -114,6 +129,42 @@ def last_word_cut(sentence: str, before: str) -> bool:
     return not any(w.group() == word for w in _WORD_RE.finditer(context))
 
 
+def _waits_for_complement(tokens: list[Any]) -> bool:
+    """A word before the last one still waits for what it needs: an indefinite article whose
+    head, the last word, is no noun ("Paris is a great": the parser makes the adjective the
+    head of the phrase), or a subordinate clause whose words after the conjunction hold no
+    verb and end on a noun or pronoun, its subject ("... because the mock", "Let me know if
+    you"). Elliptical clauses end on an adjective, adverb or participle ("if possible", "if
+    so", "when needed") and stay complete."""
+    last = tokens[-1]
+    for t in tokens[:-1]:
+        if (
+            t.lower_ in ("a", "an")
+            and t.head.i == last.i
+            and last.pos_ not in ("NOUN", "PROPN", "PRON", "NUM")
+            and last.lower_ not in _QUANTITY_HEADS
+        ):
+            return True
+    # (by part of speech: the parser often attaches "if"/"because" as a preposition; not
+    # "because of", a preposition indeed)
+    marks = [
+        i
+        for i, t in enumerate(tokens)
+        if t.lower_ in _SUBORDINATORS
+        and (t.pos_ == "SCONJ" or t.dep_ == "mark")
+        and (i + 1 == len(tokens) or tokens[i + 1].lower_ != "of")
+    ]
+    if marks:
+        tail = tokens[marks[-1] + 1 :]
+        if not any(t.pos_ in ("VERB", "AUX") for t in tail) and last.pos_ in (
+            "NOUN",
+            "PROPN",
+            "PRON",
+        ):
+            return bool(tail)
+    return False
+
+
 def complete_clause(sentence: str) -> bool:
     """Whether the parse of ``sentence`` (English, without its terminal) is a complete clause
     that reads as prose and ends on a content word (see the module docstring)."""
@@ -126,12 +177,16 @@ def complete_clause(sentence: str) -> bool:
         return False
     last = tokens[-1]
     pronoun = last.lower_ in _DEMONSTRATIVES and last.dep_ in ("dobj", "pobj", "attr")
+    pronoun = pronoun and last.tag_ == "DT"  # not the relative "that" (WDT): "... version that"
     if (
         (last.tag_ in _OPEN_TAGS and not pronoun)
         or last.dep_ in _OPEN_DEPS
         or last.lower_ in _SUBJECT_PRONOUNS
         or last.lower_ in _COPULAS
+        or last.lower_ in _NEVER_LAST
     ):
+        return False
+    if _waits_for_complement(tokens):
         return False
     words = [t for t in tokens if t.is_alpha]
     if not words or sum(t.lower_ in stop for t in words) < _MIN_FUNCTION_SHARE * len(words):

@@ -126,6 +126,43 @@ def test_with_word_knowledge_a_sentence_ending_on_a_function_word_is_truncation(
     assert found and found[0][1] == len(text), (word, found)
 
 
+# Complete English clauses (word knowledge accepts each without its full stop), subordinating
+# conjunctions and subjects: a clause followed by a conjunction and a subject but no verb is
+# open ("... because the caller": the conjunction's clause needs its verb).
+_CLAUSES = (
+    "The cache is rebuilt",
+    "It returns nothing",
+    "Flush the buffer",
+    "The function raises an error",
+    "Store the result",
+)
+_SUBORDINATORS = ("if", "because", "when", "unless", "although", "while", "whenever", "whether")
+_SUBJECTS = ("you", "it", "the caller", "the user", "the file")
+
+
+@PROFILE
+@given(
+    st.data(),
+    st.sampled_from(_CLAUSES),
+    st.sampled_from(_SUBORDINATORS),
+    st.sampled_from(_SUBJECTS),
+)
+def test_with_word_knowledge_a_subordinate_clause_without_its_verb_is_truncation(
+    data: st.DataObject, clause: str, conjunction: str, subject: str
+) -> None:
+    src = tg.DataSource(data)
+    base = tg.answer(src)
+
+    def wk_truncation(text: str) -> list[tuple[int, int]]:
+        found = detect_symptoms(text, truncation_word_knowledge=True)
+        return [(s.start, s.end) for s in found if s.name == "truncation"]
+
+    assert wk_truncation(f"{base.text}\n\n{clause}") == [], clause  # complete without its stop
+    text = f"{base.text}\n\n{clause} {conjunction} {subject}"
+    found = wk_truncation(text)
+    assert found and found[0][1] == len(text), (clause, conjunction, subject, found)
+
+
 @PROFILE
 @given(st.data())
 def test_foreign_run_inside_prose_is_found(data: st.DataObject) -> None:

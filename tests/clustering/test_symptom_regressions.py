@@ -395,3 +395,50 @@ def test_a_cut_word_is_a_word_when_the_text_uses_it_elsewhere_or_capitalizes_it(
     assert not last_word_cut("It is stored in the vers", "The vers table. ")  # a term
     assert not last_word_cut("This is the work of Palazzo", "Read it. ")  # a name
     assert not last_word_cut("It exists anymore", "Read it. ")  # a word with a suffix
+
+
+# A word before the end that still waits for its complement (fourth pass, word knowledge
+# only): the replay's answers cut at a word boundary ("... to the last version that", "...
+# because the mock") that the third pass's clause check accepted.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Read the settings. Paris is a great",  # an indefinite article without its noun
+        "Read the settings. Let me know if you",  # a subordinate clause without its verb
+        "Read the settings. The test fails because the mock",
+        "Read the settings. Close the file when the caller",
+        "Read the settings. Flush the buffer while the caller",
+        # a relative pronoun ("that" as WDT, not a demonstrative object)
+        "Read the settings. You should pin the dependency to the last version that",
+    ],
+)
+def test_word_knowledge_calls_a_word_waiting_for_its_complement_open(text: str) -> None:
+    assert wk_spans(text) != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # elliptical clauses and prepositions: complete without a verb after the conjunction
+        "Read the settings. Use the cache if possible",
+        "Read the settings. The value is computed when needed",
+        "Read the settings. It fails because of the error",
+        "Read the settings. Keep the handle until the end",
+        # quantities after an indefinite article; a noun after the adjective
+        "Read the settings. The loop stops after a few",
+        "Read the settings. Paris is a great choice",
+    ],
+)
+def test_word_knowledge_keeps_elliptical_clauses_complete(text: str) -> None:
+    assert wk_spans(text) == []
+    assert spans(text, "truncation") != []  # off by default: the punctuation decides
+
+
+def test_word_knowledge_calls_a_final_article_open_whatever_its_tag() -> None:
+    # shrunk by hypothesis (test_with_word_knowledge_a_sentence_ending_on_a_function_word_is_
+    # truncation): the parser tagged the final "a" of word salad as a noun
+    text = (
+        "The younger judge power. Passing highest process fruit helping vote experts bear.\n\n"
+        "J state focused machine wanted bell the various motor a"
+    )
+    assert wk_spans(text) == [(text.index("J state"), len(text))]
