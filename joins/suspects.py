@@ -315,7 +315,6 @@ def finding_suspects(
     cover_evidence: float = 0.5,
     unscoped_evidence: float = 0.1,
     cover_share: float = 0.9,
-    conflict_share: float = 0.1,
     max_suspects: int = 5,
 ) -> pa.Table:
     """Deploys matched to each finding by what they changed, then by timing.
@@ -335,8 +334,11 @@ def finding_suspects(
       hardware, server_pool, model) equal to the finding's value of that dimension; and
       ``cover_evidence`` when its scope sits over the finding: at least ``cover_share`` of
       the finding's reports fall inside its scope. A scoped deploy covering fewer than
-      ``conflict_share`` of them cannot have caused them and is dropped (unless its id is
-      the value). An unscoped deploy, or one matching nothing, gets ``unscoped_evidence``.
+      ``cover_share`` of them is dropped (unless its id is the value): the failing requests
+      outside its scope never ran it, so it cannot be the change the finding is "since" (a
+      first-party release on a site that fails on two platforms; background reports on the
+      value are inside the value's scope too, so they do not lower the share). An unscoped
+      deploy, or one matching nothing, gets ``unscoped_evidence``.
     - time: it must start at most ``window_hours`` before an upward change point of the
       finding's series (``lead_slack_hours`` after allowed: hours are floored), factor 1 -
       lag / (2 window); step 1 at the onset, 0.5 at a later rise. A deploy that introduced
@@ -375,7 +377,7 @@ def finding_suspects(
                 continue
             ev, why, match, drop = _finding_evidence(
                 dep, f, parts, scope_vals, data, version_evidence, scope_evidence,
-                cover_evidence, unscoped_evidence, cover_share, conflict_share,
+                cover_evidence, unscoped_evidence, cover_share,
             )  # fmt: skip
             if drop:
                 continue
@@ -434,7 +436,6 @@ def finding_suspects(
 
 def _finding_evidence(
     dep, f, parts, scope_vals, data, version_ev, scope_ev, cover_ev, unscoped_ev, cover_share,
-    conflict_share,
 ) -> tuple[float, list[str], str, bool]:  # fmt: skip
     """(evidence, reasons, match kind, drop) of one deploy for one finding."""
     ev, why, match = 0.0, [], "none"
@@ -462,7 +463,7 @@ def _finding_evidence(
         n = int(joined.sum())
         cover = float((inside & joined).sum() / n) if n else None
         if cover is not None:
-            if cover < conflict_share and not version:
+            if cover < cover_share and not version:
                 return 0.0, [], "none", True
             if cover >= cover_share:
                 ev += cover_ev
@@ -471,7 +472,7 @@ def _finding_evidence(
                     match = "covers"
     if ev == 0.0:
         ev = unscoped_ev
-        why.append("unscoped" if not scoped else "its scope covers part of the finding")
+        why.append("unscoped" if not scoped else "its scope is in no column of the reports")
     return ev, why, match, False
 
 

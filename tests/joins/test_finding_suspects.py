@@ -27,8 +27,8 @@ def h(x: float) -> dt.datetime:
 
 
 def _data() -> ReportData:
-    """40 reports on pool p-long (model m1, gpu) between the onset and the end, and 40 on
-    pool p-short (model m2, tpu) all along."""
+    """40 reports on pool p-long (model m1, gpu; half first-party, half bedrock) between the
+    onset and the end, and 40 on pool p-short (model m2, tpu, first-party) all along."""
     hours = [ONSET + 7 * i for i in range(40)] + [10 * i for i in range(40)]
     table = pa.table(
         {
@@ -38,9 +38,10 @@ def _data() -> ReportData:
             "server_pool": ["p-long"] * 40 + ["p-short"] * 40,
             "model": ["m1"] * 40 + ["m2"] * 40,
             "hardware": ["gpu"] * 40 + ["tpu"] * 40,
+            "platform": ["first_party", "bedrock"] * 20 + ["first_party"] * 40,
         }
     )
-    return ReportData(table, ["server_pool", "model", "hardware"])
+    return ReportData(table, ["server_pool", "model", "hardware", "platform"])
 
 
 def _finding(data: ReportData) -> Finding:
@@ -127,3 +128,16 @@ def test_the_rollout_counts_for_a_deploy_aligned_with_the_onset_too():
     assert got["lb-rebalance"]["rollback_id"] == "lb-fix"
     assert got["smp-gpu"]["score"] == base["smp-gpu"]["score"]
     assert f.deploy_id == "lb-rebalance"
+
+
+def test_a_release_on_part_of_the_failing_requests_is_no_suspect():
+    """The finding's requests run on two platforms; a first-party GPU release at the onset
+    holds half of its reports: the other half never ran it, so it is no suspect (the kernel
+    scenario's innocent same-hour release). The same release on every platform is one."""
+    part = {"deploy_id": "rel-fp-gpu", "started_at": h(ONSET - 1), "hardware": "gpu",
+            "platform": "first_party"}  # fmt: skip
+    whole = {"deploy_id": "rel-gpu", "started_at": h(ONSET - 1), "hardware": "gpu"}
+    got, f = _suspects([part])
+    assert got == {} and f.deploy_id is None
+    got, f = _suspects([part, whole])
+    assert set(got) == {"rel-gpu"} and f.deploy_id == "rel-gpu"
