@@ -70,6 +70,17 @@ def _evidence(dep: dict, attributed: dict[str, dict]) -> tuple[float, list[str],
     return ev, why, conflict and not id_hit
 
 
+def _cluster_evidence(dep: dict, attributed: dict, unscoped_ev: float):
+    """(evidence, reasons) of a deploy for a cluster, `_evidence` with the weak evidence of
+    a deploy that matches nothing but contradicts nothing; None when it contradicts."""
+    ev, why, conflict = _evidence(dep, attributed)
+    if conflict:
+        return None
+    if ev == 0:
+        return unscoped_ev, ["no attributed value contradicts its scope"]
+    return ev, why
+
+
 def suspect_deploys(
     timeseries: pa.Table,
     attributions: pa.Table,
@@ -155,11 +166,10 @@ def suspect_deploys(
                 lag = onset_h - dep["_h"]
                 if lag > window_hours or lag < -lead_slack_hours:
                     continue
-                ev, why, conflict = _evidence(dep, attributed)
-                if conflict:
+                got = _cluster_evidence(dep, attributed, unscoped_evidence)
+                if got is None:
                     continue
-                if ev == 0:
-                    ev, why = unscoped_evidence, ["no attributed value contradicts its scope"]
+                ev, why = got
                 time_f = 1.0 - max(lag, 0.0) / (2.0 * window_hours)
                 step_f = 1.0 if step_i == 0 else 0.5
                 rb, rb_why, rb_dep = _rollback_near_end(
@@ -221,11 +231,10 @@ def _add_rolled_back(
         rb, rb_why, rb_dep = _rollback_near_end(dep, rollbacks, end_h, rb_window)
         if rb != 1.0:
             continue
-        ev, why, conflict = _evidence(dep, attributed)
-        if conflict:
+        got = _cluster_evidence(dep, attributed, unscoped_ev)
+        if got is None:
             continue
-        if ev == 0:
-            ev, why = unscoped_ev, ["no attributed value contradicts its scope"]
+        ev, why = got
         tf = 1.0 - _gap_to_rollout(rb_dep, end_h) / (2.0 * rb_window)
         score = ev * tf * (1.0 + rb_bonus * rb)
         if dep["deploy_id"] in best and best[dep["deploy_id"]]["score"] >= score:
