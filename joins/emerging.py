@@ -115,6 +115,14 @@ class EmergingFindings:
         symptoms: also test per symptom. min_symptom_reports: fewest reports of a symptom.
         prior_reports: the rate before a change is shrunk towards the run's by this many
             expected reports (lift of a change against a few quiet hours stays modest).
+        dispersion: whose reports-per-user dispersion divides the users test: "value" (the
+            value's own reports from the onset on: a few users hit over and over weigh
+            about as few; the default, as issue 24 and the incident's sticky-sessions lesson
+            ask) or "population" (all of the slice's reports from the onset on, as a
+            quasi-Poisson model estimates one dispersion: a value's repeat reporters weigh
+            like the population's typical repeats, which finds a sticky bug sooner, and
+            lets a few heavy complainers on one value make a finding). A policy choice,
+            measured in docs/attribution.md.
     """
 
     def __init__(
@@ -136,7 +144,10 @@ class EmergingFindings:
         prior_reports: float = 5.0,
         split_ratio: float | None = 1.25,
         refine_alpha: float = 0.05,
+        dispersion: str = "value",
     ) -> None:
+        if dispersion not in ("value", "population"):
+            raise ValueError(f"dispersion must be 'value' or 'population', not {dispersion!r}")
         self.alpha = alpha
         self.min_reports = min_reports
         self.min_users = min_users
@@ -153,6 +164,7 @@ class EmergingFindings:
         self.prior_reports = prior_reports
         self.split_ratio = split_ratio
         self.refine_alpha = refine_alpha
+        self.dispersion = dispersion
 
     def find(
         self,
@@ -477,6 +489,7 @@ class EmergingFindings:
         if got is None:
             return []
         uk, inv, rv, y, e, n = got
+        population = self._dispersion_of(rows) if self.dispersion == "population" else None
         out = []
         for j in range(len(uk)):
             ref = 1.0
@@ -485,7 +498,8 @@ class EmergingFindings:
                 st = int(seen[0])
                 ref = self._reference(rows, parts, st, (y[st:, j].sum(), e[st:, j].sum()))
             mine = rv[inv == j]
-            c = self._one(y[:, j], e[:, j], n[:, j], ref, self._dispersion_of(mine))
+            phi = population or self._dispersion_of(mine)
+            c = self._one(y[:, j], e[:, j], n[:, j], ref, phi)
             if c is None:
                 continue
             tau, rep, exp_, lift, p, score, new = c

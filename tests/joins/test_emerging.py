@@ -133,6 +133,23 @@ def test_the_same_reports_from_ten_users_weigh_as_ten():
     assert p_many and (not p_few or p_few[0] > 1e3 * p_many[0])
 
 
+def test_the_population_dispersion_weighs_repeat_reporters_like_everyone_elses():
+    """The policy lever: ten users with six reports each, divided by the slice's dispersion
+    (about 1) instead of their own (about 6), are a finding; by default they are not."""
+    data = _bug_by([f"r{i}" for i in range(10)])
+    default = _r3_tpu(EmergingFindings(min_users=5).find(*data, dimensions=DIMS))
+    pop = _r3_tpu(
+        EmergingFindings(min_users=5, dispersion="population").find(*data, dimensions=DIMS)
+    )
+    assert not [f for f in default if f.q_value <= 0.05]
+    assert pop and pop[0].q_value <= 0.01
+
+
+def test_an_unknown_dispersion_is_a_clear_error():
+    with pytest.raises(ValueError, match="dispersion"):
+        EmergingFindings(dispersion="reports")
+
+
 def test_dispersion_is_one_for_one_report_per_user_and_grows_with_repeats():
     reports, traffic = _bug_by([f"r{i}" for i in range(5)])
     ef = EmergingFindings(min_users=5)
