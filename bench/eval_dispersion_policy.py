@@ -8,7 +8,10 @@ null scenario), then re-runs `EmergingFindings` on the extract's published repor
 each policy and reports:
 
 - routed bugs with a run-wide finding naming an accepted cause at rank <= 3 and q <= 0.05
-  (run-wide findings only: the per-cluster explainer is not re-run);
+  (run-wide findings only: the per-cluster explainer is not re-run; a combination counts
+  when one of its parts is an accepted cause, and, unlike `joins.evaluate.found`, no check
+  that its reports are mostly the bug's: by onset + 24 h of the routing bug no other bug of
+  these scenarios has started);
 - the null scenario's confident run-wide findings (q <= 0.01, lift >= 2): false alarms.
 
     nice -n 10 .venv/bin/python bench/eval_dispersion_policy.py \\
