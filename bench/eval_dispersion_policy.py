@@ -36,7 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-POLICIES = ("value", "population")
+# Each policy: the EmergingFindings keyword arguments it stands for.
+POLICIES: dict[str, dict] = {
+    "value": {"dispersion": "value"},
+    "population": {"dispersion": "population"},
+}
 
 
 def _ints(text: str) -> list[int]:
@@ -64,8 +68,10 @@ def _dims(reports, replay: Path) -> list[str]:
     return [c for c in traffic.column_names if c not in skip and c in reports.column_names]
 
 
-def run_one(scenario: str, seed: int, hours: int, work: Path) -> dict:
-    """Simulate (if missing), run once, then every policy's run-wide findings."""
+def run_one(
+    scenario: str, seed: int, hours: int, work: Path, policies: list[str], reuse: bool = False
+) -> dict:
+    """Simulate (if missing), run once (or reuse the extract), then each policy's findings."""
     from joins.emerging import EmergingFindings
     from joins.evaluate import is_routed, load_causes
     from pipeline.replay.generate import simulate
@@ -86,13 +92,15 @@ def run_one(scenario: str, seed: int, hours: int, work: Path) -> dict:
     opts = RunOptions(
         input_dir=replay, output_dir=out_dir, key=KeySource(allow_demo=True), until=until
     )
-    db = job.run(opts).db_path
+    db = out_dir / "triage.duckdb"
+    if not (reuse and db.exists()):
+        db = job.run(opts).db_path
     reports = _published(db)
     traffic = read_table_dir(str(replay), "traffic")
     dims = _dims(reports, replay)
     row: dict = {"scenario": scenario, "seed": seed, "until": until.isoformat() if until else None}
-    for policy in POLICIES:
-        found = EmergingFindings(min_users=5, dispersion=policy).find(
+    for policy in policies:
+        found = EmergingFindings(min_users=5, **POLICIES[policy]).find(
             reports, traffic, dimensions=dims
         )
         res: dict = {
@@ -123,7 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hours", type=int, default=24)
     ap.add_argument("--work", default="/tmp/dispersion_policy")
     ap.add_argument("--out", default=str(ROOT / "bench/results/dispersion_policy.json"))
+    ap.add_argument("--policies", default=",".join(POLICIES), help="comma-separated names")
+    ap.add_argument(
+        "--reuse", action="store_true", help="reuse an extract already in --work (same code)"
+    )
     args = ap.parse_args(argv)
+    policies = [p for p in args.policies.split(",") if p]
+    unknown = [p for p in policies if p not in POLICIES]
+    if unknown:
+        ap.error(f"unknown policies {unknown}; known: {list(POLICIES)}")
     todo = [("postmortem", s) for s in _ints(args.postmortem_seeds)]
     todo += [("sampler", s) for s in _ints(args.sampler_seeds)]
     todo += [("null", s) for s in _ints(args.null_seeds)]
@@ -131,13 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     rows, t0 = [], time.monotonic()
     for scenario, seed in todo:
-        r = run_one(scenario, seed, args.hours, work)
+        r = run_one(scenario, seed, args.hours, work, policies, args.reuse)
         rows.append(r)
         summary = "; ".join(
             f"{p}: " + (f"routing {'yes' if r[p].get('routing_found') else 'no'}, "
                         if "routing_found" in r[p] else "")
             + f"confident {r[p]['confident']}"
-            for p in POLICIES
+            for p in policies
         )  # fmt: skip
         print(f"eval_dispersion_policy: {scenario} {seed}: {summary}", flush=True)
         Path(args.out).write_text(

@@ -58,6 +58,7 @@ from joins.findings import (
     TrafficIndex,
     best_rise,
     date_rise,
+    first_significant,
     poisson_ll,
     significant_step,
     unique_inverse,
@@ -206,18 +207,14 @@ class EmergingFindings:
             for s in sorted(by):
                 if len(by[s]) >= self.min_symptom_reports:
                     slices.append((s, np.array(by[s], dtype=np.int64)))
-        accepted: list[tuple[Finding, int]] = []
+        accepted: list[list[tuple[Finding, int]]] = []  # each step's names, preferred first
         overall: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
         for symptom, rows in slices:
             got = self._slice(symptom, rows, overall)
-            overall |= {(f.dims, f.values) for f, _ in got}
+            overall |= {(f.dims, f.values) for alts in got for f, _ in alts}
             accepted += got
         q = benjamini_hochberg(np.array(self._tests)) if self._tests else np.zeros(0)
-        out = []
-        for f, t in accepted:
-            f.q_value = float(q[t])
-            if f.q_value <= self.alpha:
-                out.append(f)
+        out = [f for alts in accepted if (f := first_significant(alts, q, self.alpha))]
         out.sort(key=lambda f: (-round(f.score, 9), f.symptom or "", f.dimension, f.value))
         for i, f in enumerate(out, 1):
             f.rank = i
@@ -229,7 +226,7 @@ class EmergingFindings:
         return out
 
     # ------------------------------------------------------------------ one slice
-    def _slice(self, symptom, rows_s, overall) -> list[tuple[Finding, int]]:
+    def _slice(self, symptom, rows_s, overall) -> list[list[tuple[Finding, int]]]:
         D = self._data
         active = np.ones(len(rows_s), dtype=bool)
         self._removed = np.zeros(len(D.span))  # requests of accepted values from their onset
@@ -241,7 +238,7 @@ class EmergingFindings:
                 active &= ~hit
                 req = self._tidx(dims).requests(D.span, np.array([key]))[:, 0]
                 self._removed[tau:] += req[tau:]
-        got: list[tuple[Finding, int]] = []
+        got: list[list[tuple[Finding, int]]] = []
         accepted_sets = self._accepted_global  # earlier slices' findings count too
         for step in range(1, self.max_findings + 1):
             rows = rows_s[active]
@@ -272,27 +269,14 @@ class EmergingFindings:
                     xt[0].key,
                 ),
             )
-            best, t = self._refine(rows, best, t, ok)
-            best, t = self._newest_proxy(best, t, ok)
-            best, t = self._change_within(rows, best, t, ok)
+            names = [(best, t)]  # the step's names, each replacing the one before
+            names.append(self._refine(rows, *names[-1], ok))
+            names.append(self._newest_proxy(*names[-1], ok))
+            names.append(self._change_within(rows, *names[-1], ok))
+            names = [nt for i, nt in enumerate(names) if i == 0 or nt[0] is not names[i - 1][0]]
+            best, t = names[-1]
             vals = D.decode(best.dims, best.key)
-            f = Finding(
-                cluster_id=None,
-                dims=best.dims,
-                values=vals,
-                members=best.members,
-                reports=best.reports,
-                users=best.users,
-                expected=best.expected,
-                lift=best.lift,
-                p_value=best.p_value,
-                score=best.score,
-                step=step,
-                symptom=symptom,
-                onset_hour=int(D.span0 + best.tau),
-                series_rows=best.series,
-            )
-            got.append((f, t))
+            got.append([(self._finding(x, step, symptom), tx) for x, tx in reversed(names)])
             accepted_sets.append((best.dims, set(zip(best.dims, vals, strict=True)), best.members))
             active &= ~np.isin(rows_s, best.members, kind="table")
             # Their requests leave the baseline too: the residual's rate is the rest's.
@@ -300,6 +284,25 @@ class EmergingFindings:
             self._removed[best.tau :] += req[best.tau :]
             self._explained.append((best.dims, best.key, best.tau))
         return got
+
+    def _finding(self, x: _ECand, step: int, symptom: str | None) -> Finding:
+        D = self._data
+        return Finding(
+            cluster_id=None,
+            dims=x.dims,
+            values=D.decode(x.dims, x.key),
+            members=x.members,
+            reports=x.reports,
+            users=x.users,
+            expected=x.expected,
+            lift=x.lift,
+            p_value=x.p_value,
+            score=x.score,
+            step=step,
+            symptom=symptom,
+            onset_hour=int(D.span0 + x.tau),
+            series_rows=x.series,
+        )
 
     def _refine(self, rows: np.ndarray, best: _ECand, t: int, ok: list) -> tuple:
         """The most specific significant candidate that leaves nothing over in the best one

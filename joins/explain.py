@@ -49,6 +49,7 @@ from joins.findings import (
     ReportData,
     TrafficIndex,
     best_rise,
+    first_significant,
     significant_step,
     unique_inverse,
 )
@@ -185,17 +186,13 @@ class ExplainingAway:
         self._tindex: dict[tuple[str, ...], TrafficIndex] = {}
         self._tests: list[float] = []
         self._dims = dims
-        accepted: list[tuple[Finding, int]] = []  # (finding, test index)
+        accepted: list[list[tuple[Finding, int]]] = []  # each step's names, preferred first
         D = self._data
         for c, cid in enumerate(D.clusters):
             rows_c = np.flatnonzero(D.cl == c)
             accepted += self._explain_cluster(c, cid, rows_c)
         q = benjamini_hochberg(np.array(self._tests)) if self._tests else np.zeros(0)
-        findings = []
-        for f, t in accepted:
-            f.q_value = float(q[t])
-            if f.q_value <= self.alpha:
-                findings.append(f)
+        findings = [f for alts in accepted if (f := first_significant(alts, q, self.alpha))]
         ranks: dict[str, int] = {}
         for f in findings:
             ranks[f.cluster_id] = ranks.get(f.cluster_id, 0) + 1
@@ -204,8 +201,10 @@ class ExplainingAway:
         return Explanation(findings, attr, len(self._tests), folded)
 
     # ------------------------------------------------------------------ one cluster
-    def _explain_cluster(self, c: int, cid: str, rows_c: np.ndarray) -> list[tuple[Finding, int]]:
-        out: list[tuple[Finding, int]] = []
+    def _explain_cluster(
+        self, c: int, cid: str, rows_c: np.ndarray
+    ) -> list[list[tuple[Finding, int]]]:
+        out: list[list[tuple[Finding, int]]] = []
         active = np.ones(len(rows_c), dtype=bool)
         accepted_sets: list[tuple[Finding, np.ndarray]] = []  # (finding, whole-cluster mask)
         for step in range(1, self.max_findings + 1):
@@ -235,26 +234,32 @@ class ExplainingAway:
                 ),
             )
             D = self._data
-            best, t = self._refine(c, best, t, ok, rows)
-            best, t = self._newest_proxy(best, t, ok, rows)
-            members = rows[D.keys(best.dims)[rows] == best.key]
-            f = Finding(
-                cluster_id=cid,
-                dims=best.dims,
-                values=D.decode(best.dims, best.key),
-                members=members,
-                reports=best.reports,
-                users=best.users,
-                expected=best.expected,
-                lift=best.lift,
-                p_value=best.p_value,
-                score=best.score,
-                step=step,
-            )
-            out.append((f, t))
+            names = [(best, t)]  # the step's names, each replacing the one before
+            names.append(self._refine(c, *names[-1], ok, rows))
+            names.append(self._newest_proxy(*names[-1], ok, rows))
+            names = [nt for i, nt in enumerate(names) if i == 0 or nt[0] is not names[i - 1][0]]
+            alts = [(self._finding(cid, x, step, rows), tx) for x, tx in reversed(names)]
+            out.append(alts)
+            f, best = alts[0][0], names[-1][0]
             accepted_sets.append((f, D.keys(best.dims)[rows_c] == best.key))
-            active &= ~np.isin(rows_c, members, kind="table")
+            active &= ~np.isin(rows_c, f.members, kind="table")
         return out
+
+    def _finding(self, cid: str, x: _Cand, step: int, rows: np.ndarray) -> Finding:
+        D = self._data
+        return Finding(
+            cluster_id=cid,
+            dims=x.dims,
+            values=D.decode(x.dims, x.key),
+            members=rows[D.keys(x.dims)[rows] == x.key],
+            reports=x.reports,
+            users=x.users,
+            expected=x.expected,
+            lift=x.lift,
+            p_value=x.p_value,
+            score=x.score,
+            step=step,
+        )
 
     def _refine(self, c: int, best: _Cand, t: int, ok: list, rows: np.ndarray) -> tuple:
         """The most specific significant candidate that leaves nothing over in the best one.

@@ -373,6 +373,25 @@ def significant_step(
     ]
 
 
+def first_significant(
+    alternatives: Sequence[tuple[Finding, int]], q: np.ndarray, alpha: float
+) -> Finding | None:
+    """The first of one step's named alternatives whose final q is at most ``alpha``, its
+    ``q_value`` set (None when none is).
+
+    A step accepts its best candidate, then may name a more specific or newer one that
+    serves the same reports (`_refine`, `_newest_proxy`, ...), itself significant in the
+    step's tests. The final q-values are over every test of the run, so the name chosen may
+    fail there while the candidate it replaced holds: the step's finding is then reported
+    under that candidate's name instead of being lost. ``alternatives``: (finding, index of
+    its test in ``q``), the preferred name first."""
+    for f, t in alternatives:
+        if float(q[t]) <= alpha:
+            f.q_value = float(q[t])
+            return f
+    return None
+
+
 def finding_id(cluster_id: str | None, symptom: str | None, dimension: str, value: str) -> str:
     """A stable id of (scope, dimension, value): the same cause keeps its id across runs."""
     key = "\x1f".join([cluster_id or "*", symptom or "*", dimension, value])

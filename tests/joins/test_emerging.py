@@ -246,3 +246,41 @@ def test_a_change_a_day_before_the_onset_is_not_named_with_it():
     ef, rows, a_gpu = _old_value_and_build(126)
     best, t = ef._change_within(rows, a_gpu, 7, [(a_gpu, 7)])
     assert best is a_gpu and t == 7
+
+
+def test_a_step_whose_preferred_name_fails_the_final_q_keeps_the_name_it_replaced():
+    """The step accepts its best candidate, then may name a more specific one (significant
+    in the step's tests); the run's final q is over every test, so that name can fail
+    there. The step's finding is then reported under the candidate it replaced, not lost
+    (held-out postmortem 2 at +24 h: `context_tier = long_1m`, q 0.042, was refined to its
+    pool, q 0.060, and the routing bug vanished)."""
+    import dataclasses
+
+    w = world(seed=11, bug=True)
+    reports, traffic = w.table(), w.traffic()
+    ef = EmergingFindings(min_users=5)
+    refine = ef._refine
+
+    def weaker_name(rows, best, t, ok):
+        best, t = refine(rows, best, t, ok)
+        ef._tests.append(1.0)  # the preferred name's own test: nowhere near significant
+        return dataclasses.replace(best, p_value=1.0), len(ef._tests) - 1
+
+    ef._refine = weaker_name
+    found = [f for f in ef.find(reports, traffic, dimensions=DIMS) if f.symptom is None]
+    assert found and set(found[0].parts) == {("region", "r2"), ("hardware", "tpu")}
+    assert found[0].q_value <= 0.01 and found[0].p_value < 1.0
+
+
+def test_first_significant_takes_the_first_name_within_alpha():
+    from joins.findings import Finding, first_significant
+
+    def named(v):
+        return Finding(cluster_id=None, dims=("pool",), values=(v,), members=np.arange(3),
+                       reports=3, users=3, expected=1.0, lift=3.0, p_value=0.0, score=1.0,
+                       step=1)  # fmt: skip
+
+    q = np.array([0.2, 0.04, 0.01])
+    got = first_significant([(named("a"), 0), (named("b"), 1), (named("c"), 2)], q, 0.05)
+    assert got is not None and got.values == ("b",) and got.q_value == pytest.approx(0.04)
+    assert first_significant([(named("a"), 0)], q, 0.05) is None

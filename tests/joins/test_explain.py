@@ -149,3 +149,26 @@ def test_fallback_without_traffic_still_explains():
         ("server_pool", "long-a"),
     }
     assert ex.attributions.num_rows == 0
+
+
+def test_a_step_whose_preferred_name_fails_the_final_q_keeps_the_name_it_replaced():
+    """As run-wide: a more specific name chosen in a step that fails the run's final q
+    leaves the step's finding under the candidate it replaced instead of dropping it."""
+    import dataclasses
+
+    w = mixed_world()
+    reports, traffic = w.table(), w.traffic()
+    attr = attribute(reports, traffic, dimensions=DIMS, min_users=2)
+    ex = ExplainingAway()
+    refine = ex._refine
+
+    def weaker_name(c, best, t, ok, rows):
+        best, t = refine(c, best, t, ok, rows)
+        ex._tests.append(1.0)
+        return dataclasses.replace(best, p_value=1.0), len(ex._tests) - 1
+
+    ex._refine = weaker_name
+    got = ex.explain(reports, traffic, dimensions=DIMS, attributions=attr)
+    top = [f for f in got.findings if f.cluster_id == "mixed" and f.rank == 1]
+    assert top and top[0].q_value <= 0.01 and top[0].p_value < 1.0
+    assert ("context_tier", "long_1m") in top[0].parts
