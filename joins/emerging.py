@@ -17,10 +17,13 @@ and promising pair of values:
   predicts" (lambda > 1; the larger p is kept: a deficit before a normal rate is no change).
   A value whose traffic starts inside the run (a new release, config, build) is
   tested against lambda = 1 from its start (it complains more than the rest since it
-  appeared). Users, not reports: each LLR is divided by the dispersion of the value's
-  reports from the onset on, phi = sum(c^2) / sum(c) over its users' report counts c
-  (compound Poisson, quasi-likelihood; `_dispersion_of`), so one sticky user cannot make a
-  change and users who report once count fully.
+  appeared). Users, not reports: each LLR is divided by a dispersion of reports per user,
+  phi = sum(c^2) / sum(c) over users' report counts c (compound Poisson, quasi-likelihood;
+  `_dispersion_of`), by default the slice's population's from the onset on (``dispersion``:
+  under "nothing changed" a value's users file reports like everybody's, so the
+  population's repeats are the null's; a sticky bug's users who come back again and again
+  are then evidence, as they are in the incident). Fewer than ``min_users`` users make
+  nothing, and heavy reporters raise the population's phi themselves.
 - onset = the split hour; ``reports``/``users`` = its reports from the onset on; ``expected``
   = max(lambda_before, 1) * e over those hours (lambda_before shrunk towards the run's by
   ``prior_reports``; for a new value 1, or its parts' worst rate over the same hours for a
@@ -116,14 +119,14 @@ class EmergingFindings:
         symptoms: also test per symptom. min_symptom_reports: fewest reports of a symptom.
         prior_reports: the rate before a change is shrunk towards the run's by this many
             expected reports (lift of a change against a few quiet hours stays modest).
-        dispersion: whose reports-per-user dispersion divides the users test: "value" (the
-            value's own reports from the onset on: a few users hit over and over weigh
-            about as few; the default, as issue 24 and the incident's sticky-sessions lesson
-            ask) or "population" (all of the slice's reports from the onset on, as a
-            quasi-Poisson model estimates one dispersion: a value's repeat reporters weigh
-            like the population's typical repeats, which finds a sticky bug sooner, and
-            lets a few heavy complainers on one value make a finding). A policy choice,
-            measured in docs/attribution.md.
+        dispersion: whose reports-per-user dispersion divides the users test:
+            "population" (the default: all of the slice's reports from the onset on, as a
+            quasi-Poisson model estimates one dispersion; a value's repeat reporters weigh
+            like the population's typical repeats, so a sticky bug is found from its first
+            day) or "value" (the value's own reports from the onset on: a few users hit
+            over and over weigh about as few: the most conservative reading, which finds
+            the incident's routing bug days later). Both measured, with the null
+            scenario's false alarms, in docs/attribution.md.
     """
 
     def __init__(
@@ -145,7 +148,7 @@ class EmergingFindings:
         prior_reports: float = 5.0,
         split_ratio: float | None = 1.25,
         refine_alpha: float = 0.05,
-        dispersion: str = "value",
+        dispersion: str = "population",
     ) -> None:
         if dispersion not in ("value", "population"):
             raise ValueError(f"dispersion must be 'value' or 'population', not {dispersion!r}")

@@ -121,28 +121,38 @@ def test_users_who_report_other_things_too_count_fully():
     assert hit and hit[0].q_value <= 0.01 and hit[0].users >= 50
 
 
-def test_the_same_reports_from_ten_users_weigh_as_ten():
+def test_under_the_value_policy_the_same_reports_from_ten_users_weigh_as_ten():
     """The same sixty reports from ten users (six each) are ten users' evidence: the users
-    test divides the statistic by sum(c^2) / sum(c), about 6."""
-    many = EmergingFindings(min_users=5)
+    test divides the statistic by their own sum(c^2) / sum(c), about 6."""
+    many = EmergingFindings(min_users=5, dispersion="value")
     p_many = [f.p_value for f in _r3_tpu(many.find(*_bug_by([f"r{i}" for i in range(60)]),
                                                    dimensions=DIMS))]  # fmt: skip
-    few = EmergingFindings(min_users=5).find(*_bug_by([f"r{i}" for i in range(10)]),
-                                             dimensions=DIMS)  # fmt: skip
+    few = EmergingFindings(min_users=5, dispersion="value").find(
+        *_bug_by([f"r{i}" for i in range(10)]), dimensions=DIMS
+    )
     p_few = [f.p_value for f in _r3_tpu(few)]
     assert p_many and (not p_few or p_few[0] > 1e3 * p_many[0])
 
 
-def test_the_population_dispersion_weighs_repeat_reporters_like_everyone_elses():
-    """The policy lever: ten users with six reports each, divided by the slice's dispersion
-    (about 1) instead of their own (about 6), are a finding; by default they are not."""
+def test_by_default_repeat_reporters_weigh_like_everyone_elses():
+    """The policy: ten users with six reports each (a sticky bug's users coming back),
+    divided by the slice's dispersion (about 1, the default) instead of their own (about 6,
+    the "value" policy), are a finding; under "value" they are not."""
     data = _bug_by([f"r{i}" for i in range(10)])
     default = _r3_tpu(EmergingFindings(min_users=5).find(*data, dimensions=DIMS))
-    pop = _r3_tpu(
-        EmergingFindings(min_users=5, dispersion="population").find(*data, dimensions=DIMS)
-    )
-    assert not [f for f in default if f.q_value <= 0.05]
-    assert pop and pop[0].q_value <= 0.01
+    own = _r3_tpu(EmergingFindings(min_users=5, dispersion="value").find(*data, dimensions=DIMS))
+    assert not [f for f in own if f.q_value <= 0.05]
+    assert default and default[0].q_value <= 0.01
+
+
+def test_a_few_heavy_reporters_on_one_value_are_no_finding_by_default():
+    """Sixty reports on a value expecting about 36: thirty from one user and six from each of
+    five others. Their own repeats raise the population's dispersion (and the lift is
+    modest), so by default nothing is claimed; one sticky user alone never is (fewer than
+    K users)."""
+    heavy = ["h"] * 30 + [f"o{i}" for i in range(5)] * 6
+    found = EmergingFindings(min_users=5).find(*_bug_by(heavy), dimensions=DIMS)
+    assert not [f for f in _r3_tpu(found) if f.q_value <= 0.05]
 
 
 def test_an_unknown_dispersion_is_a_clear_error():
