@@ -1,8 +1,8 @@
 """Measurement (issue 20): what the run-wide users test's dispersion policy decides.
 
 `joins.emerging.EmergingFindings` divides its users test by a dispersion of reports per
-user: the value's own (``dispersion="value"``, the default) or the slice's population's
-(``"population"``). For each (scenario, seed) at scale 1 this runs the real pipeline once
+user: the value's own (``dispersion="value"``) or the slice's population's (``"population"``,
+the default). For each (scenario, seed) at scale 1 this runs the real pipeline once
 (`triage run`, `--until` the routing bug's onset + ``--hours``, or the whole window for the
 null scenario), then re-runs `EmergingFindings` on the extract's published reports under
 each policy and reports:
