@@ -214,6 +214,7 @@ class EmergingFindings:
         overall: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
         for symptom, rows in slices:
             got = self._slice(symptom, rows, overall)
+            # Every name a step considered: whichever the final q keeps is not repeated later.
             overall |= {(f.dims, f.values) for alts in got for f, _ in alts}
             accepted += got
         q = benjamini_hochberg(np.array(self._tests)) if self._tests else np.zeros(0)
