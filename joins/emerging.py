@@ -38,7 +38,8 @@ and promising pair of values:
 - Explaining away, as per cluster (`joins.explain`): Benjamini-Hochberg over each step's
   tests, accept the best score among q <= alpha, lift >= min_lift, users >= min_users,
   remove its reports, repeat. Every test of every step and slice is one BH family; findings
-  above alpha are dropped. Slices run all reports first, then symptoms in name order; what an
+  above alpha are dropped (a step's refined name that fails there falls back to the name it
+  replaced, `first_significant`). Slices run all reports first, then symptoms in name order; what an
   earlier slice's finding explains (its value's reports from its onset on) is removed from a
   later slice before it is searched, and its value is not repeated there.
 - A pair must beat each part's lift and score by ``combo_margin`` (else the part explains it).

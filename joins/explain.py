@@ -28,7 +28,8 @@ Text clusters cannot separate two bugs whose users both write "it got worse". Pe
    while something is significant, up to ``max_findings``.
 
 Every test made (all steps, all clusters) enters one Benjamini-Hochberg family; a finding's
-``q_value`` is its q there, and a finding above ``alpha`` is dropped. The cluster's
+``q_value`` is its q there, and a finding above ``alpha`` is dropped (or, when a step's more
+specific name fails there, reported under the name it replaced: `first_significant`). The cluster's
 ``attributions`` rows are re-ranked: its findings first (in the order accepted), then the
 other rows by score, then the folded rows; combinations found in the residual get a row with
 their whole-cluster statistics. All sums are order-fixed (no BLAS).
