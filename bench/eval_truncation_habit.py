@@ -38,7 +38,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import regex
@@ -167,7 +167,11 @@ def _rate(hit: int, n: int) -> dict:
     return {"hit": hit, "n": n, "rate": round(hit / max(n, 1), 5)}
 
 
-def eval_corpus(seed: int, n: int, modes: Sequence[str]) -> dict:
+Verdict = Callable[[str, str], bool]  # (text, mode) -> truncated
+
+
+def eval_corpus(seed: int, n: int, modes: Sequence[str], truncated: Verdict = truncated) -> dict:
+    """False positives per mode on both halves of the installed-docs corpus."""
     from eval_symptoms_clean import build_corpus
 
     halves = build_corpus(seed, n, 400, 80)
@@ -212,7 +216,8 @@ def eval_properties(seed: int, n: int, modes: Sequence[str]) -> dict:
     return out
 
 
-def eval_replay(replay: str, modes: Sequence[str]) -> dict:
+def eval_replay(replay: str, modes: Sequence[str], truncated: Verdict = truncated) -> dict:
+    """Recall on the replay's cut answers and false positives on its other excerpts."""
     import pyarrow.parquet as pq
     from bench_clustering import load_reports
 
@@ -239,19 +244,27 @@ def eval_replay(replay: str, modes: Sequence[str]) -> dict:
     return out
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
+def run_cli(
+    description: str,
+    modes: Sequence[str],
+    results: Path,
+    truncated: Verdict,
+    eval_properties: Callable[[int, int, Sequence[str]], dict],
+) -> None:
+    """The command line of a truncation-idea script: ``--set corpus|properties|replay``, one
+    labelled result printed and merged into ``results``."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--set", choices=("corpus", "properties", "replay"), required=True)
     p.add_argument("--seed", type=int, default=19)
     p.add_argument("--n", type=int, default=None, help="corpus: units per half (12000); "
                    "properties: answers (2000)")  # fmt: skip
     p.add_argument("--replay", default=None)
-    p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    p.add_argument("--modes", nargs="+", choices=modes, default=list(modes))
     p.add_argument("--label", default=None)
     args = p.parse_args()
     t0 = time.perf_counter()
     if args.set == "corpus":
-        res = eval_corpus(args.seed, args.n or 12000, args.modes)
+        res = eval_corpus(args.seed, args.n or 12000, args.modes, truncated)
         label = args.label or f"corpus_seed{args.seed}"
     elif args.set == "properties":
         res = eval_properties(args.seed, args.n or 2000, args.modes)
@@ -259,7 +272,7 @@ def main() -> None:
     else:
         if not args.replay:
             p.error("--set replay needs --replay DIR")
-        res = eval_replay(args.replay, args.modes)
+        res = eval_replay(args.replay, args.modes, truncated)
         label = args.label or f"replay_{Path(args.replay).name}"
     res["seconds"] = round(time.perf_counter() - t0, 1)
     res["set"], res["seed"], res["replay"] = args.set, args.seed, args.replay
@@ -270,9 +283,13 @@ def main() -> None:
         check=False,
     ).stdout.strip()
     print(json.dumps({label: res}, indent=1))
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    data = json.loads(results.read_text()) if results.exists() else {}
     data[label] = res
-    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def main() -> None:
+    run_cli(__doc__ or "", MODES, RESULTS, truncated, eval_properties)
 
 
 if __name__ == "__main__":

@@ -49,12 +49,7 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
-import json
-import subprocess
 import sys
-import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,6 +58,8 @@ import regex
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from eval_truncation_habit import _rate, run_cli  # noqa: E402
 
 from clustering import detect_symptoms  # noqa: E402
 from clustering import truncation as T  # noqa: E402
@@ -164,27 +161,6 @@ def truncated(text: str, mode: str) -> bool:
     return True  # running text: open, as by default
 
 
-def _rate(hit: int, n: int) -> dict:
-    return {"hit": hit, "n": n, "rate": round(hit / max(n, 1), 5)}
-
-
-def eval_corpus(seed: int, n: int, modes: Sequence[str]) -> dict:
-    from eval_symptoms_clean import build_corpus
-
-    halves = build_corpus(seed, n, 400, 80)
-    out: dict = {}
-    for half, units in halves.items():
-        out[half] = {}
-        for mode in modes:
-            t0 = time.perf_counter()
-            fp = sum(truncated(u["text"], mode) for u in units)
-            out[half][mode] = {
-                "false_positives": _rate(fp, len(units)),
-                "seconds": round(time.perf_counter() - t0, 1),
-            }
-    return out
-
-
 def _paragraph_first(base: object, at: int) -> bool:
     """The cut at ``at`` lies inside the first sentence of a paragraph (or of the paragraph
     under a heading): the text before it ends with a closed paragraph or a heading line."""
@@ -241,67 +217,8 @@ def eval_properties(seed: int, n: int, modes: Sequence[str]) -> dict:
     return out
 
 
-def eval_replay(replay: str, modes: Sequence[str]) -> dict:
-    import pyarrow.parquet as pq
-    from bench_clustering import load_reports
-
-    recs, _ = load_reports(replay)
-    want = {
-        t["report_id"]
-        for t in pq.read_table(f"{replay}/truth/symptoms.parquet").to_pylist()
-        if t["symptom"] == "truncation" and t["field"] == "response_excerpt"
-    }
-    out: dict = {}
-    for mode in modes:
-        cnt: Counter = Counter()
-        for r in recs:
-            text = r.get("response_excerpt")
-            if not isinstance(text, str):
-                continue
-            key = "P" if r["report_id"] in want else "N"
-            cnt[key] += 1
-            cnt["T" + key] += truncated(text, mode)
-        out[mode] = {
-            "recall": _rate(cnt["TP"], cnt["P"]),
-            "false_positives": _rate(cnt["TN"], cnt["N"]),
-        }
-    return out
-
-
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--set", choices=("corpus", "properties", "replay"), required=True)
-    p.add_argument("--seed", type=int, default=19)
-    p.add_argument("--n", type=int, default=None, help="corpus: units per half (12000); "
-                   "properties: answers (2000)")  # fmt: skip
-    p.add_argument("--replay", default=None)
-    p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
-    p.add_argument("--label", default=None)
-    args = p.parse_args()
-    t0 = time.perf_counter()
-    if args.set == "corpus":
-        res = eval_corpus(args.seed, args.n or 12000, args.modes)
-        label = args.label or f"corpus_seed{args.seed}"
-    elif args.set == "properties":
-        res = eval_properties(args.seed, args.n or 2000, args.modes)
-        label = args.label or f"properties_seed{args.seed}"
-    else:
-        if not args.replay:
-            p.error("--set replay needs --replay DIR")
-        res = eval_replay(args.replay, args.modes)
-        label = args.label or f"replay_{Path(args.replay).name}"
-    res["seconds"] = round(time.perf_counter() - t0, 1)
-    res["set"], res["seed"], res["replay"] = args.set, args.seed, args.replay
-    res["head"] = subprocess.run(
-        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    print(json.dumps({label: res}, indent=1))
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    data[label] = res
-    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    run_cli(__doc__ or "", MODES, RESULTS, truncated, eval_properties)
 
 
 if __name__ == "__main__":
