@@ -261,9 +261,8 @@ def test_a_change_a_day_before_the_onset_is_not_named_with_it():
 def test_a_step_whose_preferred_name_fails_the_final_q_keeps_the_name_it_replaced():
     """The step accepts its best candidate, then may name a more specific one (significant
     in the step's tests); the run's final q is over every test, so that name can fail
-    there. The step's finding is then reported under the candidate it replaced, not lost
-    (held-out postmortem 2 at +24 h: `context_tier = long_1m`, q 0.042, was refined to its
-    pool, q 0.060, and the routing bug vanished)."""
+    there. The step's finding is then reported under the candidate it replaced, not lost (a
+    tier refined to its pool had lost the routing bug this way; docs/attribution.md)."""
     import dataclasses
 
     w = world(seed=11, bug=True)
