@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+from scipy import stats
 
 from joins import schemas
 from joins.findings import (
@@ -272,7 +273,10 @@ class ExplainingAway:
         the best's, replaces it when the rest of the best's reports (those without ``x``'s
         values) are not themselves in excess of traffic (one-sided Poisson tail p >=
         ``refine_alpha`` in reports or in user-equivalents, or lift below ``min_lift``): the
-        broader value then only adds its ordinary complaints to the narrower one's. Repeated
+        broader value then only adds its ordinary complaints to the narrower one's. A
+        candidate that served traffic ``min_segment_hours`` or more before the best also
+        needs the rest shown to complain less than its own part of the best does
+        (`_remainder_below`). Repeated
         while such a candidate exists (best score first), as a drill-down (iDice isolation,
         HALO's hierarchy walk)."""
         D = self._data
@@ -286,6 +290,11 @@ class ExplainingAway:
                 if int((mine & other).sum()) < self.nest_share * max(int(other.sum()), 1):
                     continue
                 if self._remainder_in_excess(c, best, x, rows):
+                    continue
+                # Renaming a change to an older value (the configuration a new build went
+                # onto) must show the change is fine elsewhere, not only not yet bad there.
+                older = self._first_seen(best) - self._first_seen(x) >= self.min_segment_hours
+                if older and not self._remainder_below(c, best, x, rows):
                     continue
                 options.append((x, tx))
             if not options:
@@ -318,6 +327,25 @@ class ExplainingAway:
             return False
         p = max(poisson_upper_tail(o, e), poisson_upper_tail(ow, ew))
         return p < self.refine_alpha and o >= self.min_lift * e
+
+    def _remainder_below(self, c: int, best: _Cand, x: _Cand, rows: np.ndarray) -> bool:
+        """Whether ``best``'s reports without ``x``'s values are shown to complain less than
+        ``x``'s part of ``best`` does (one-sided Poisson tail of the rest's reports at the
+        part's lift, p < ``refine_alpha``; see `_refine`). Not in excess is not enough: a
+        sampler build that reached a second platform a few hours ago has a rest of two
+        reports, ordinary by traffic and as many as the build's rate predicts there, and
+        renaming it to the older configuration of the first platform would drop the build
+        on that absence of evidence."""
+        joint = self._data.joint((best.dims, best.key), (x.dims, x.key))
+        if joint is None:
+            return False
+        dims, key = joint
+        st = self._stats(c, rows, dims, np.array([key]))
+        if not st or st[0].expected <= 0:
+            return False
+        j = st[0]
+        o, e = best.reports - j.reports, max(best.expected - j.expected, 0.0)
+        return float(stats.poisson.cdf(max(o, 0), j.lift * e)) < self.refine_alpha
 
     def _newest_proxy(self, best: _Cand, t: int, ok: list, rows: np.ndarray) -> tuple:
         """Among candidates within ``proxy_tolerance`` of the best score that cover nearly the
