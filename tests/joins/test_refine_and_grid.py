@@ -129,3 +129,75 @@ def test_encode_and_joint_invert_decode():
     a, b = D.encode(("model",), {"model": "A"}), D.encode(("model",), {"model": "B"})
     assert D.joint((("model",), a), (("model",), b)) is None
     assert D.joint((("model",), a), (("model",), a)) == (("model",), a)
+
+
+# ------------------------------------------- a drill-down from a change to an older value
+def _build_on_config(vx_hours: int, *, vx_bug: bool, seed: int = 5):
+    """One cluster over 96 hours of two platforms. The configuration ``cfg`` went onto
+    platform fp at hour 40; a build ``new`` replaced ``old`` on fp at hour 60 and on vx at
+    hour 96 - ``vx_hours``. The cluster's reports are those of the build's bug (on fp from
+    hour 60; on vx too when ``vx_bug``) and ordinary complaints of every request from hour
+    60 on. Returns the explainer (state set as `explain` sets it), the rows and the
+    candidates "build new" (best) and "config cfg" (older, its reports inside the build's)."""
+    from datetime import timedelta
+
+    import pyarrow as pa
+
+    from .world import T0, TS
+
+    rng = np.random.default_rng(seed)
+    vx_start = 96 - vx_hours
+    cells = []
+    for h in range(96):
+        for platform in ("fp", "vx"):
+            start = 60 if platform == "fp" else vx_start
+            build = "new" if h >= start else "old"
+            config = "cfg" if platform == "fp" and h >= 40 else "base"
+            cells.append((h, platform, build, config, 500_000))
+    req = np.array([c[4] for c in cells], dtype=float)
+    late = np.array([c[0] >= 60 for c in cells])
+    bug = np.array([c[2] == "new" and (c[1] == "fp" or vx_bug) for c in cells])
+    ordinary = rng.choice(len(cells), 150, p=req * late / (req * late).sum())
+    buggy = rng.choice(len(cells), 120 if vx_bug else 60, p=req * bug / (req * bug).sum())
+    picks = [*ordinary, *buggy]
+    dims = ["platform", "sampler_build", "runtime_config"]
+    reports = pa.table({
+        "cluster_id": ["c"] * len(picks),
+        "submitted_hour": pa.array([T0 + timedelta(hours=cells[i][0]) for i in picks], TS),
+        "user_pseudonym": [f"u{j}" for j in range(len(picks))],
+        **{d: [cells[i][1 + k] for i in picks] for k, d in enumerate(dims)},
+    })  # fmt: skip
+    traffic = pa.table({
+        "hour": pa.array([T0 + timedelta(hours=c[0]) for c in cells], TS),
+        **{d: [c[1 + k] for c in cells] for k, d in enumerate(dims)},
+        "requests": [c[4] for c in cells],
+    })  # fmt: skip
+    ex = ExplainingAway()
+    D = ReportData(reports, dims)
+    ex._data, ex._traffic, ex._tindex, ex._tests, ex._dims = D, traffic, {}, [], dims
+    rows = np.arange(D.n)
+    pick = {
+        d: next(x for x in ex._stats(0, rows, (d,)) if D.decode(x.dims, x.key) == (v,))
+        for d, v in (("sampler_build", "new"), ("runtime_config", "cfg"))
+    }
+    return ex, rows, pick["sampler_build"], pick["runtime_config"]
+
+
+def test_a_build_that_just_reached_a_second_platform_is_not_renamed_to_the_older_config():
+    # The build has served vx for six hours: its two or three reports there are ordinary by
+    # traffic and as many as the build's rate on fp predicts; the data cannot clear the build.
+    ex, rows, build, config = _build_on_config(6, vx_bug=True)
+    assert config.reports < build.reports
+    assert not ex._remainder_in_excess(0, build, config, rows)  # the old rule would rename
+    assert not ex._remainder_below(0, build, config, rows)
+    best, t = ex._refine(0, build, 0, [(build, 0), (config, 1)], rows)
+    assert best is build and t == 0
+
+
+def test_a_change_innocent_where_it_served_long_is_renamed_to_the_older_value():
+    # The build has served vx as long as fp, with ordinary complaints there only: the
+    # configuration under it on fp is what the data points at (the kernel scenario's shape).
+    ex, rows, build, config = _build_on_config(36, vx_bug=False)
+    assert ex._remainder_below(0, build, config, rows)
+    best, t = ex._refine(0, build, 0, [(build, 0), (config, 1)], rows)
+    assert best is config and t == 1
