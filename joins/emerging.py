@@ -315,8 +315,10 @@ class EmergingFindings:
         ``nest_share`` of them among the best's, replaces it when the best's reports from its
         onset on without the candidate's values are not in excess of traffic (Poisson tail p
         >= ``refine_alpha`` or lift below ``min_lift``, in reports against the traffic's
-        rate). "Haiku 3.5 on GPU" since yesterday is "Haiku 3.5 on the GPU sampler build
-        deployed yesterday" when nothing else of Haiku 3.5 on GPU complains."""
+        rate); a candidate that served traffic ``min_segment_hours`` or more before the best
+        also needs that rest shown below its own part's rate (`_remainder_below`). "Haiku
+        3.5 on GPU" since yesterday is "Haiku 3.5 on the GPU sampler build deployed
+        yesterday" when nothing else of Haiku 3.5 on GPU complains."""
         while True:
             options = []
             for x, tx in ok:
@@ -326,6 +328,11 @@ class EmergingFindings:
                 if inside < self.nest_share * max(len(x.members), 1):
                     continue
                 if self._remainder_in_excess(rows, best, x):
+                    continue
+                # As per cluster: renaming a change to an older value needs the change's
+                # rest shown to complain less, not only not yet more.
+                older = self._first_hour(best.dims, best.key) - self._first_hour(x.dims, x.key)
+                if older >= self.min_segment_hours and not self._remainder_below(rows, best, x):
                     continue
                 options.append((x, tx))
             if not options:
@@ -435,6 +442,26 @@ class EmergingFindings:
         e = max(e, 0.0)
         p = float(poisson_upper_tail(o, e))
         return p < self.refine_alpha and o >= self.min_lift * e
+
+    def _remainder_below(self, rows: np.ndarray, best: _ECand, x: _ECand) -> bool:
+        """Whether ``best``'s reports from its onset on without ``x``'s values are fewer than
+        the rate of ``x``'s part of ``best`` predicts (Poisson lower tail p <
+        ``refine_alpha``), as `joins.explain.ExplainingAway._remainder_below`."""
+        joint = self._data.joint((best.dims, best.key), (x.dims, x.key))
+        if joint is None:
+            return False
+        a = self._series(rows, best.dims, np.array([best.key]))
+        dims, key = joint
+        b = self._series(rows, dims, np.array([key]))
+        if a is None or b is None:
+            return False
+        tau = best.tau
+        part_y, part_e = b[3][tau:, 0].sum(), b[4][tau:, 0].sum()
+        if part_e <= 0:
+            return False
+        o = max(a[3][tau:, 0].sum() - part_y, 0.0)
+        e = max(a[4][tau:, 0].sum() - part_e, 0.0)
+        return float(stats.poisson.cdf(o, part_y / part_e * e)) < self.refine_alpha
 
     def _restates(self, x: _ECand, accepted) -> bool:
         if not accepted:

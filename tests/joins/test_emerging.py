@@ -293,3 +293,36 @@ def test_first_significant_takes_the_first_name_within_alpha():
     got = first_significant([(named("a"), 0), (named("b"), 1), (named("c"), 2)], q, 0.05)
     assert got is not None and got.values == ("b",) and got.q_value == pytest.approx(0.04)
     assert first_significant([(named("a"), 0)], q, 0.05) is None
+
+
+def _build_and_config(vx_hours: int, vx_bug: bool):
+    """`world.build_on_config` searched run-wide; the candidates "build new" and "config
+    cfg" (older: on fp since hour 40) on all rows, as the step sees them."""
+    from .world import BUILD_DIMS, build_on_config
+
+    reports, traffic = build_on_config(vx_hours, vx_bug=vx_bug, seed=7)
+    ef = EmergingFindings(min_users=5)
+    ef.find(reports, traffic, dimensions=list(BUILD_DIMS))
+    ef._removed = np.zeros(len(ef._data.span))
+    rows = np.arange(ef._data.n)
+    D = ef._data
+    (build,) = [
+        x for x in ef._test(rows, ("sampler_build",)) if D.decode(x.dims, x.key) == ("new",)
+    ]
+    (config,) = [x for x in ef._test(rows, ("runtime_config",))
+                 if D.decode(x.dims, x.key) == ("cfg",)]  # fmt: skip
+    return ef, rows, build, config
+
+
+def test_run_wide_a_build_just_on_a_second_platform_is_not_renamed_to_the_older_config():
+    ef, rows, build, config = _build_and_config(6, vx_bug=True)
+    assert config.reports < build.reports
+    assert not ef._remainder_in_excess(rows, build, config)  # the old rule would rename
+    best, t = ef._refine(rows, build, 0, [(build, 0), (config, 1)])
+    assert best is build and t == 0
+
+
+def test_run_wide_a_change_innocent_where_it_served_long_is_renamed_to_the_older_value():
+    ef, rows, build, config = _build_and_config(36, vx_bug=False)
+    best, t = ef._refine(rows, build, 0, [(build, 0), (config, 1)])
+    assert best is config and t == 1

@@ -9,7 +9,7 @@ from joins.explain import ExplainingAway
 from joins.findings import ReportData, best_rise, date_rise, split_grid
 from joins.stats import poisson_upper_tail
 
-from .world import World
+from .world import BUILD_DIMS, World, build_on_config
 
 DIMS = ["model", "server_pool"]
 
@@ -133,45 +133,11 @@ def test_encode_and_joint_invert_decode():
 
 # ------------------------------------------- a drill-down from a change to an older value
 def _build_on_config(vx_hours: int, *, vx_bug: bool, seed: int = 5):
-    """One cluster over 96 hours of two platforms. The configuration ``cfg`` went onto
-    platform fp at hour 40; a build ``new`` replaced ``old`` on fp at hour 60 and on vx at
-    hour 96 - ``vx_hours``. The cluster's reports are those of the build's bug (on fp from
-    hour 60; on vx too when ``vx_bug``) and ordinary complaints of every request from hour
-    60 on. Returns the explainer (state set as `explain` sets it), the rows and the
-    candidates "build new" (best) and "config cfg" (older, its reports inside the build's)."""
-    from datetime import timedelta
-
-    import pyarrow as pa
-
-    from .world import T0, TS
-
-    rng = np.random.default_rng(seed)
-    vx_start = 96 - vx_hours
-    cells = []
-    for h in range(96):
-        for platform in ("fp", "vx"):
-            start = 60 if platform == "fp" else vx_start
-            build = "new" if h >= start else "old"
-            config = "cfg" if platform == "fp" and h >= 40 else "base"
-            cells.append((h, platform, build, config, 500_000))
-    req = np.array([c[4] for c in cells], dtype=float)
-    late = np.array([c[0] >= 60 for c in cells])
-    bug = np.array([c[2] == "new" and (c[1] == "fp" or vx_bug) for c in cells])
-    ordinary = rng.choice(len(cells), 150, p=req * late / (req * late).sum())
-    buggy = rng.choice(len(cells), 120 if vx_bug else 60, p=req * bug / (req * bug).sum())
-    picks = [*ordinary, *buggy]
-    dims = ["platform", "sampler_build", "runtime_config"]
-    reports = pa.table({
-        "cluster_id": ["c"] * len(picks),
-        "submitted_hour": pa.array([T0 + timedelta(hours=cells[i][0]) for i in picks], TS),
-        "user_pseudonym": [f"u{j}" for j in range(len(picks))],
-        **{d: [cells[i][1 + k] for i in picks] for k, d in enumerate(dims)},
-    })  # fmt: skip
-    traffic = pa.table({
-        "hour": pa.array([T0 + timedelta(hours=c[0]) for c in cells], TS),
-        **{d: [c[1 + k] for c in cells] for k, d in enumerate(dims)},
-        "requests": [c[4] for c in cells],
-    })  # fmt: skip
+    """`world.build_on_config`'s cluster with the explainer's state set as `explain` sets
+    it, the rows and the candidates "build new" (best) and "config cfg" (older, its reports
+    inside the build's)."""
+    reports, traffic = build_on_config(vx_hours, vx_bug=vx_bug, ordinary_from=60, seed=seed)
+    dims = list(BUILD_DIMS)
     ex = ExplainingAway()
     D = ReportData(reports, dims)
     ex._data, ex._traffic, ex._tindex, ex._tests, ex._dims = D, traffic, {}, [], dims

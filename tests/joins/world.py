@@ -93,3 +93,45 @@ class World:
         types = {"submitted_hour": TS, "symptoms": pa.list_(pa.string())}
         return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in
                          self.reports.items()})  # fmt: skip
+
+
+BUILD_DIMS = ("platform", "sampler_build", "runtime_config")
+
+
+def build_on_config(
+    vx_hours: int, *, vx_bug: bool, ordinary_from: int = 0, seed: int = 5
+) -> tuple[pa.Table, pa.Table]:
+    """(reports, traffic) of one cluster ``c`` over 96 hours of two platforms (BUILD_DIMS).
+
+    The configuration ``cfg`` went onto platform fp at hour 40; a build ``new`` replaced
+    ``old`` on fp at hour 60 and on vx at hour 96 - ``vx_hours``. Reports: 150 ordinary
+    complaints following all traffic from hour ``ordinary_from`` on, and the build's bug
+    (120 reports on the new build, fp and vx alike, when ``vx_bug``; else 60 on fp only).
+    """
+    rng = np.random.default_rng(seed)
+    vx_start = 96 - vx_hours
+    cells = []
+    for h in range(96):
+        for platform in ("fp", "vx"):
+            build = "new" if h >= (60 if platform == "fp" else vx_start) else "old"
+            config = "cfg" if platform == "fp" and h >= 40 else "base"
+            cells.append((h, platform, build, config, 500_000))
+    req = np.array([c[4] for c in cells], dtype=float)
+    late = np.array([c[0] >= ordinary_from for c in cells])
+    bug = np.array([c[2] == "new" and (c[1] == "fp" or vx_bug) for c in cells])
+    ordinary = rng.choice(len(cells), 150, p=req * late / (req * late).sum())
+    buggy = rng.choice(len(cells), 120 if vx_bug else 60, p=req * bug / (req * bug).sum())
+    picks = [*ordinary, *buggy]
+    reports = pa.table({
+        "cluster_id": ["c"] * len(picks),
+        "submitted_hour": pa.array([T0 + dt.timedelta(hours=int(cells[i][0])) for i in picks], TS),
+        "user_pseudonym": [f"u{j}" for j in range(len(picks))],
+        **{d: [cells[i][1 + k] for i in picks] for k, d in enumerate(BUILD_DIMS)},
+        "symptoms": pa.array([[] for _ in picks], pa.list_(pa.string())),
+    })  # fmt: skip
+    traffic = pa.table({
+        "hour": pa.array([T0 + dt.timedelta(hours=c[0]) for c in cells], TS),
+        **{d: [c[1 + k] for c in cells] for k, d in enumerate(BUILD_DIMS)},
+        "requests": [c[4] for c in cells],
+    })  # fmt: skip
+    return reports, traffic
