@@ -276,9 +276,8 @@ class ExplainingAway:
         broader value then only adds its ordinary complaints to the narrower one's. A
         candidate that served traffic ``min_segment_hours`` or more before the best also
         needs the rest shown to complain less than its own part of the best does
-        (`_remainder_below`). Repeated
-        while such a candidate exists (best score first), as a drill-down (iDice isolation,
-        HALO's hierarchy walk)."""
+        (`_remainder_below`). Repeated while such a candidate exists (best score first), as
+        a drill-down (iDice isolation, HALO's hierarchy walk)."""
         D = self._data
         while True:
             mine = D.keys(best.dims)[rows] == best.key
