@@ -59,6 +59,7 @@ from scipy import stats
 from joins.findings import (
     Finding,
     ReportData,
+    TrafficCells,
     TrafficIndex,
     best_rise,
     date_rise,
@@ -199,9 +200,11 @@ class EmergingFindings:
         self._tindex: dict[tuple[str, ...], TrafficIndex] = {}
         self._tests: list[float] = []
         self._accepted_global: list[tuple[tuple, set, np.ndarray]] = []
-        self._explained: list[tuple[tuple[str, ...], int, int]] = []
+        self._explained: list[tuple] = []  # (dims, key, onset, spared parts)
         if D.n == 0 or traffic is None or traffic.num_rows == 0:
             return []
+        self._cells = TrafficCells(traffic, D)
+        self._explained_rows = np.zeros(len(self._cells.req), dtype=bool)
         slices: list[tuple[str | None, np.ndarray]] = [(None, np.arange(D.n))]
         if self.symptoms and D.symptoms is not None:
             by: dict[str, list[int]] = {}
@@ -234,15 +237,16 @@ class EmergingFindings:
     def _slice(self, symptom, rows_s, overall) -> list[list[tuple[Finding, int]]]:
         D = self._data
         active = np.ones(len(rows_s), dtype=bool)
-        self._removed = np.zeros(len(D.span))  # requests of accepted values from their onset
+        self._explained_rows[:] = False  # traffic an accepted finding explains
         # What earlier slices' findings explain is explained here too: their value's reports
         # from their onset on leave this slice's residual (and their requests its baseline).
-        for dims, key, tau in self._explained:
+        for dims, key, tau, spared in self._explained:
             hit = (D.keys(dims)[rows_s] == key) & (D.hour[rows_s] >= D.span0 + tau)
+            for pd, pk in spared:
+                hit &= D.keys(pd)[rows_s] != pk
             if hit.any():
                 active &= ~hit
-                req = self._tidx(dims).requests(D.span, np.array([key]))[:, 0]
-                self._removed[tau:] += req[tau:]
+                self._explain_requests(dims, key, tau, spared)
         got: list[list[tuple[Finding, int]]] = []
         accepted_sets = self._accepted_global  # earlier slices' findings count too
         for step in range(1, self.max_findings + 1):
@@ -283,12 +287,76 @@ class EmergingFindings:
             vals = D.decode(best.dims, best.key)
             got.append([(self._finding(x, step, symptom), tx) for x, tx in reversed(names)])
             accepted_sets.append((best.dims, set(zip(best.dims, vals, strict=True)), best.members))
-            active &= ~np.isin(rows_s, best.members, kind="table")
-            # Their requests leave the baseline too: the residual's rate is the rest's.
-            req = self._tidx(best.dims).requests(D.span, np.array([best.key]))[:, 0]
-            self._removed[best.tau :] += req[best.tau :]
-            self._explained.append((best.dims, best.key, best.tau))
+            spared = self._spared_parts(rows, best)
+            explained = best.members
+            for pd, pk in spared:
+                explained = explained[D.keys(pd)[explained] != pk]
+            active &= ~np.isin(rows_s, explained, kind="table")
+            self._explain_requests(best.dims, best.key, best.tau, spared)
+            self._explained.append((best.dims, best.key, best.tau, spared))
         return got
+
+    def _explain_requests(self, dims, key: int, tau: int, spared) -> None:
+        """An accepted value's traffic from ``tau`` on, less its spared parts', leaves the
+        residual: the baseline's total and every tested value's own requests
+        (`_series`), each explained request once however many findings cover it."""
+        cells, D = self._cells, self._data
+        hit = (cells.keys(dims) == key) & (cells.hour >= D.span0 + tau)
+        for pd, pk in spared:
+            hit &= cells.keys(pd) != pk
+        self._explained_rows |= hit
+
+    def _spared_parts(self, rows: np.ndarray, best: _ECand) -> list[tuple[tuple[str, ...], int]]:
+        """The parts of an accepted finding that it does not explain, as (dims, key).
+
+        Explaining away removes the finding's reports and requests from its onset on. A
+        value is often broader than its bug: a TPU configuration that corrupts three models
+        also serves two it does not touch, and a second bug that later hits those two (a
+        sampler build on the same servers) would be removed with it. Between the onset and
+        the first later change on the finding's requests (a value that first serves traffic
+        ``min_segment_hours`` or more after it), a part of the finding by one more
+        dimension's value whose reports are shown fewer than the finding's rate there
+        predicts (Poisson lower tail p < ``refine_alpha``, as `_remainder_below`) is not
+        the finding's: its reports stay in the residual and its requests in the baseline.
+        One dimension: the one whose spared parts carry the most expected reports."""
+        D = self._data
+        H, m = len(D.span), self.min_segment_hours
+        members, lo = best.members, best.tau
+        hi = H
+        for d in self._dims:
+            if d in best.dims or not self._tidx((d,)).ok:
+                continue
+            ks = np.unique(D.keys((d,))[members])
+            for k in ks[ks >= 0]:
+                first = self._first_hour((d,), int(k))
+                if lo + m <= first < hi:
+                    hi = first
+        got = self._series(rows, best.dims, np.array([best.key]))
+        if got is None or hi - lo < m:
+            return []
+        lam = D.counts_by_hour(members)[lo:hi].sum() / max(got[4][lo:hi, 0].sum(), 1e-12)
+        chosen: list[tuple[tuple[str, ...], int]] = []
+        most = 0.0
+        for d in self._dims:
+            if d in best.dims:
+                continue
+            ku = D.keys((d,))[members]
+            parts, expected = [], 0.0
+            for u in np.unique(ku[ku >= 0]):
+                part = D.joint((best.dims, best.key), ((d,), int(u)))
+                if part is None or not self._tidx(part[0]).ok:
+                    continue
+                sp = self._series(rows, part[0], np.array([part[1]]))
+                if sp is None:
+                    continue
+                y = D.counts_by_hour(members[ku == u])[lo:hi].sum()
+                e = float(sp[4][lo:hi, 0].sum())
+                if e > 0 and float(stats.poisson.cdf(y, lam * e)) < self.refine_alpha:
+                    parts.append(part)
+                    expected += e
+            if expected > most:
+                chosen, most = parts, expected
+        return chosen
 
     def _finding(self, x: _ECand, step: int, symptom: str | None) -> Finding:
         D = self._data
@@ -508,8 +576,13 @@ class EmergingFindings:
         hr = D.hour[rv] - D.span0
         y = np.bincount(hr[hit] * K + inv[hit], minlength=H * K).reshape(H, K).astype(float)
         Y = np.bincount(hr, minlength=H).astype(float)
-        n = ti.requests(D.span, uk)
-        N = np.maximum(ti.totals(D.span) - self._removed, 0.0)
+        # The residual's reports and requests match: what an accepted finding explains
+        # leaves each value's own requests too, not only the baseline's total (else a
+        # value that shares servers with it keeps their requests as expected complaints
+        # without their reports: a sampler build on a failing configuration's servers).
+        gone, gone_total = self._cells.explained_requests(self._explained_rows, dims, uk, D.span)
+        n = np.maximum(ti.requests(D.span, uk) - gone, 0.0)
+        N = np.maximum(ti.totals(D.span) - gone_total, 0.0)
         return uk, inv, rv, y, self._expected(y, Y, n, N), n
 
     def _test(self, rows: np.ndarray, dims: tuple[str, ...], keys=None, parts=()) -> list[_ECand]:

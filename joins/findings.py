@@ -255,6 +255,67 @@ class TrafficIndex:
         return share
 
 
+class TrafficCells:
+    """Traffic rows at the full granularity of the dimensions, to take out of any value's
+    requests the ones an accepted finding explains (the union of all of them, once).
+
+    ``explained``: a boolean mask over the rows, owned by the caller."""
+
+    def __init__(self, traffic: pa.Table, data: ReportData) -> None:
+        self.hour = hours_of(traffic.column("hour"))
+        self.req = pc.fill_null(traffic.column("requests"), 0).to_numpy().astype(float)
+        self._data = data
+        self._codes: dict[str, np.ndarray] = {}
+        for d in data.dims:
+            if d not in traffic.column_names:
+                continue
+            col = traffic.column(d)
+            if pa.types.is_dictionary(col.type):
+                col = col.cast(col.type.value_type)
+            vs = pa.array(data.vocab[d], pa.string())
+            code = pc.fill_null(pc.index_in(col.cast(pa.string()), value_set=vs), -1)
+            self._codes[d] = code.to_numpy().astype(np.int64)
+        self._keys: dict[tuple[str, ...], np.ndarray] = {}
+
+    def keys(self, dims: Sequence[str]) -> np.ndarray:
+        """(rows,) key of each row over ``dims`` as `ReportData.keys` (-1: a value no
+        report has, a null, or a dimension the traffic lacks)."""
+        dims = tuple(dims)
+        if dims not in self._keys:
+            key = np.zeros(len(self.req), dtype=np.int64)
+            valid = np.ones(len(self.req), dtype=bool)
+            for d in dims:
+                code = self._codes.get(d)
+                if code is None:
+                    valid[:] = False
+                    break
+                key = key * self._data.radix(d) + np.maximum(code, 0)
+                valid &= code >= 0
+            self._keys[dims] = np.where(valid, key, -1)
+        return self._keys[dims]
+
+    def explained_requests(
+        self, explained: np.ndarray, dims: Sequence[str], keys: np.ndarray, hours: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """((H, K) explained requests of each key, (H,) of every row with ``dims`` non-null)
+        per hour of ``hours`` (epoch hours, sorted)."""
+        H, K = len(hours), len(keys)
+        by_key, total = np.zeros((H, K)), np.zeros(H)
+        rows = np.flatnonzero(explained)
+        if len(rows) == 0:
+            return by_key, total
+        k = self.keys(dims)[rows]
+        hi = np.searchsorted(hours, self.hour[rows])
+        ok = (hi < H) & (hours[np.minimum(hi, H - 1)] == self.hour[rows]) & (k >= 0)
+        np.add.at(total, hi[ok], self.req[rows][ok])
+        uk = np.asarray(keys, dtype=np.int64)
+        if K:
+            pos = np.minimum(np.searchsorted(uk, k), K - 1)
+            hit = ok & (uk[pos] == k)
+            np.add.at(by_key, (hi[hit], pos[hit]), self.req[rows][hit])
+        return by_key, total
+
+
 def poisson_ll(c: np.ndarray, e: np.ndarray) -> np.ndarray:
     """Maximised Poisson log-likelihood c ln(c / e) - c of a segment (0 where c or e is 0)."""
     c = np.asarray(c, dtype=float)

@@ -234,7 +234,7 @@ def _old_value_and_build(build_hour: int):
     traffic = _with_build(w.traffic(), "hour", build_hour)
     ef = EmergingFindings(min_users=5)
     ef.find(reports, traffic, dimensions=dims)
-    ef._removed = np.zeros(len(ef._data.span))
+    ef._explained_rows[:] = False
     rows = np.arange(ef._data.n)
     (a_gpu,) = [x for x in ef._test(rows, ("hardware", "model"))
                 if ef._data.decode(x.dims, x.key) == ("gpu", "A")]  # fmt: skip
@@ -303,7 +303,7 @@ def _build_and_config(vx_hours: int, vx_bug: bool):
     reports, traffic = build_on_config(vx_hours, vx_bug=vx_bug, seed=7)
     ef = EmergingFindings(min_users=5)
     ef.find(reports, traffic, dimensions=list(BUILD_DIMS))
-    ef._removed = np.zeros(len(ef._data.span))
+    ef._explained_rows[:] = False
     rows = np.arange(ef._data.n)
     D = ef._data
     (build,) = [
