@@ -326,3 +326,46 @@ def test_run_wide_a_change_innocent_where_it_served_long_is_renamed_to_the_older
     ef, rows, build, config = _build_and_config(36, vx_bug=False)
     best, t = ef._refine(rows, build, 0, [(build, 0), (config, 1)])
     assert best is config and t == 1
+
+
+def test_a_second_bug_on_a_failing_configurations_servers_is_not_explained_away_with_it():
+    """A configuration on p1 breaks models A and B from hour 40; a build replacing the old
+    one on the same servers at hour 70 breaks model C. Explaining away the configuration
+    spares its C part (C was not failing on it before the build) and nets the build's
+    requests of what the configuration explains, so the build's bug is a finding too."""
+    from .world import CONFIG_DIMS, config_then_build
+
+    reports, traffic = config_then_build()
+    ef = EmergingFindings(min_users=5)
+    found = [f for f in ef.find(reports, traffic, dimensions=list(CONFIG_DIMS))
+             if f.symptom is None]  # fmt: skip
+    assert found and set(found[0].parts) == {("runtime_config", "cfg")}
+    (dims, _key, _onset, spared) = ef._explained[0]
+    assert dims == ("runtime_config",)
+    D = ef._data
+    assert {D.decode(pd, pk) for pd, pk in spared} == {("C", "cfg")}
+    second = [f for f in found[1:] if {("model", "C"), ("sampler_build", "new")} & set(f.parts)]
+    assert second and second[0].q_value <= 0.05
+    assert second[0].onset_hour >= found[0].onset_hour + 24  # the build's, not the config's
+
+
+def test_explained_traffic_is_counted_once_however_many_findings_cover_it():
+    from joins.findings import TrafficCells
+
+    from .world import CONFIG_DIMS, config_then_build
+
+    reports, traffic = config_then_build()
+    D = ReportData(reports, list(CONFIG_DIMS))
+    cells = TrafficCells(traffic, D)
+    cfg = cells.keys(("runtime_config",)) == D.encode(
+        ("runtime_config",), {"runtime_config": "cfg"}
+    )
+    new = cells.keys(("sampler_build",)) == D.encode(("sampler_build",), {"sampler_build": "new"})
+    models = np.unique(D.keys(("model",)))
+    span = D.span
+    by_model, total = cells.explained_requests(cfg | new, ("model",), models, span)
+    # The build's traffic lies inside the configuration's: the union is the configuration's.
+    alone, alone_total = cells.explained_requests(cfg, ("model",), models, span)
+    assert np.array_equal(by_model, alone) and np.array_equal(total, alone_total)
+    assert total.sum() == pytest.approx(cells.req[cfg].sum())
+    assert by_model.sum(1) == pytest.approx(total)

@@ -135,3 +135,49 @@ def build_on_config(
         "requests": [c[4] for c in cells],
     })  # fmt: skip
     return reports, traffic
+
+
+CONFIG_DIMS = ("model", "platform", "runtime_config", "sampler_build")
+
+
+def config_then_build(
+    *, build_bug: int = 90, seed: int = 3, hours: int = 120
+) -> tuple[pa.Table, pa.Table]:
+    """(reports, traffic) of two bugs on the same servers, one after the other.
+
+    Models A, B, C (traffic shares 0.4, 0.4, 0.2) on platforms p1 and p2 (half each). On
+    p1, a configuration ``cfg`` replaces ``base`` at hour 40 and breaks A and B (300
+    reports); a build ``new`` replaces ``old`` at hour 70 and breaks C (``build_bug``
+    reports). 600 ordinary complaints follow all traffic. Each report is its own user."""
+    rng = np.random.default_rng(seed)
+    cells = []
+    for h in range(hours):
+        for model, share in (("A", 0.4), ("B", 0.4), ("C", 0.2)):
+            for platform in ("p1", "p2"):
+                config = "cfg" if h >= 40 and platform == "p1" else "base"
+                build = "new" if h >= 70 and platform == "p1" else "old"
+                cells.append((h, model, platform, config, build, 500_000 * share))
+    req = np.array([c[5] for c in cells])
+
+    def draw(n, ok):
+        w = req * np.array([ok(c) for c in cells], dtype=float)
+        return list(rng.choice(len(cells), n, p=w / w.sum()))
+
+    picks = (
+        draw(600, lambda c: True)
+        + draw(300, lambda c: c[3] == "cfg" and c[1] in ("A", "B"))
+        + draw(build_bug, lambda c: c[4] == "new" and c[1] == "C")
+    )
+    reports = pa.table({
+        "cluster_id": ["c"] * len(picks),
+        "submitted_hour": pa.array([T0 + dt.timedelta(hours=int(cells[i][0])) for i in picks], TS),
+        "user_pseudonym": [f"u{j}" for j in range(len(picks))],
+        **{d: [cells[i][1 + k] for i in picks] for k, d in enumerate(CONFIG_DIMS)},
+        "symptoms": pa.array([[] for _ in picks], pa.list_(pa.string())),
+    })  # fmt: skip
+    traffic = pa.table({
+        "hour": pa.array([T0 + dt.timedelta(hours=c[0]) for c in cells], TS),
+        **{d: [c[1 + k] for c in cells] for k, d in enumerate(CONFIG_DIMS)},
+        "requests": [int(c[5]) for c in cells],
+    })  # fmt: skip
+    return reports, traffic
