@@ -8,7 +8,8 @@ and promising pair of values:
 - e[h] = n[h] * r[h], r = the complaint rate per request of all the dimension's traffic
   (reports and requests each summed over a centred window of ``smooth_hours`` so sparse hours
   do not make the baseline jump; the value's own reports included, which makes the test
-  conservative; an accepted finding's reports and requests leave it from its onset on).
+  conservative; an accepted finding's reports and requests leave it from its onset on, and
+  leave each value's own requests too, `_series`).
   Under "nothing changed", y ~ Poisson(lambda e) with one lambda (the value's relative risk)
   over the whole run, whatever traffic does hour by hour.
 - Likelihood-ratio test of one upward step of lambda (the best split, `best_rise`); its
@@ -37,7 +38,9 @@ and promising pair of values:
   tested the same way (change in time).
 - Explaining away, as per cluster (`joins.explain`): Benjamini-Hochberg over each step's
   tests, accept the best score among q <= alpha, lift >= min_lift, users >= min_users,
-  remove its reports, repeat. Every test of every step and slice is one BH family; findings
+  remove the reports and traffic it explains (from its onset on, less its spared parts:
+  those shown quieter than its rate before anything else changed on its requests,
+  `_spared_parts`), repeat. Every test of every step and slice is one BH family; findings
   above alpha are dropped (a step's refined name that fails there falls back to the name it
   replaced, `first_significant`). Slices run all reports first, then symptoms in name order; what an
   earlier slice's finding explains (its value's reports from its onset on) is removed from a
