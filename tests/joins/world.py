@@ -95,6 +95,24 @@ class World:
                          self.reports.items()})  # fmt: skip
 
 
+def cell_tables(cells: list[tuple], dims: tuple[str, ...], picks) -> tuple[pa.Table, pa.Table]:
+    """(reports, traffic) from traffic cells (hour, one value per dimension of ``dims``,
+    requests) and the cells ``picks`` the reports were drawn from, one user each."""
+    reports = pa.table({
+        "cluster_id": ["c"] * len(picks),
+        "submitted_hour": pa.array([T0 + dt.timedelta(hours=int(cells[i][0])) for i in picks], TS),
+        "user_pseudonym": [f"u{j}" for j in range(len(picks))],
+        **{d: [cells[i][1 + k] for i in picks] for k, d in enumerate(dims)},
+        "symptoms": pa.array([[] for _ in picks], pa.list_(pa.string())),
+    })  # fmt: skip
+    traffic = pa.table({
+        "hour": pa.array([T0 + dt.timedelta(hours=c[0]) for c in cells], TS),
+        **{d: [c[1 + k] for c in cells] for k, d in enumerate(dims)},
+        "requests": [int(c[-1]) for c in cells],
+    })  # fmt: skip
+    return reports, traffic
+
+
 BUILD_DIMS = ("platform", "sampler_build", "runtime_config")
 
 
@@ -122,19 +140,7 @@ def build_on_config(
     ordinary = rng.choice(len(cells), 150, p=req * late / (req * late).sum())
     buggy = rng.choice(len(cells), 120 if vx_bug else 60, p=req * bug / (req * bug).sum())
     picks = [*ordinary, *buggy]
-    reports = pa.table({
-        "cluster_id": ["c"] * len(picks),
-        "submitted_hour": pa.array([T0 + dt.timedelta(hours=int(cells[i][0])) for i in picks], TS),
-        "user_pseudonym": [f"u{j}" for j in range(len(picks))],
-        **{d: [cells[i][1 + k] for i in picks] for k, d in enumerate(BUILD_DIMS)},
-        "symptoms": pa.array([[] for _ in picks], pa.list_(pa.string())),
-    })  # fmt: skip
-    traffic = pa.table({
-        "hour": pa.array([T0 + dt.timedelta(hours=c[0]) for c in cells], TS),
-        **{d: [c[1 + k] for c in cells] for k, d in enumerate(BUILD_DIMS)},
-        "requests": [c[4] for c in cells],
-    })  # fmt: skip
-    return reports, traffic
+    return cell_tables(cells, BUILD_DIMS, picks)
 
 
 CONFIG_DIMS = ("model", "platform", "runtime_config", "sampler_build")
@@ -168,16 +174,4 @@ def config_then_build(
         + draw(300, lambda c: c[3] == "cfg" and c[1] in ("A", "B"))
         + draw(build_bug, lambda c: c[4] == "new" and c[1] == "C")
     )
-    reports = pa.table({
-        "cluster_id": ["c"] * len(picks),
-        "submitted_hour": pa.array([T0 + dt.timedelta(hours=int(cells[i][0])) for i in picks], TS),
-        "user_pseudonym": [f"u{j}" for j in range(len(picks))],
-        **{d: [cells[i][1 + k] for i in picks] for k, d in enumerate(CONFIG_DIMS)},
-        "symptoms": pa.array([[] for _ in picks], pa.list_(pa.string())),
-    })  # fmt: skip
-    traffic = pa.table({
-        "hour": pa.array([T0 + dt.timedelta(hours=c[0]) for c in cells], TS),
-        **{d: [c[1 + k] for c in cells] for k, d in enumerate(CONFIG_DIMS)},
-        "requests": [int(c[5]) for c in cells],
-    })  # fmt: skip
-    return reports, traffic
+    return cell_tables(cells, CONFIG_DIMS, picks)
