@@ -266,10 +266,12 @@ class TrafficCells:
         self.req = pc.fill_null(traffic.column("requests"), 0).to_numpy().astype(float)
         self._data = data
         self._codes: dict[str, np.ndarray] = {}
+        self._null: dict[str, np.ndarray] = {}
         for d in data.dims:
             if d not in traffic.column_names:
                 continue
             col = traffic.column(d)
+            self._null[d] = col.is_null().to_numpy(zero_copy_only=False)
             if pa.types.is_dictionary(col.type):
                 col = col.cast(col.type.value_type)
             vs = pa.array(data.vocab[d], pa.string())
@@ -297,21 +299,23 @@ class TrafficCells:
     def explained_requests(
         self, explained: np.ndarray, dims: Sequence[str], keys: np.ndarray, hours: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """((H, K) explained requests of each key, (H,) of every row with ``dims`` non-null)
-        per hour of ``hours`` (epoch hours, sorted)."""
+        """((H, K) explained requests of each key, (H,) of every row with ``dims`` non-null,
+        as `TrafficIndex.totals` counts them) per hour of ``hours`` (epoch hours, sorted)."""
         H, K = len(hours), len(keys)
         by_key, total = np.zeros((H, K)), np.zeros(H)
         rows = np.flatnonzero(explained)
-        if len(rows) == 0:
+        if len(rows) == 0 or any(d not in self._null for d in dims):
             return by_key, total
         k = self.keys(dims)[rows]
         hi = np.searchsorted(hours, self.hour[rows])
-        ok = (hi < H) & (hours[np.minimum(hi, H - 1)] == self.hour[rows]) & (k >= 0)
+        ok = (hi < H) & (hours[np.minimum(hi, H - 1)] == self.hour[rows])
+        for d in dims:
+            ok &= ~self._null[d][rows]
         np.add.at(total, hi[ok], self.req[rows][ok])
         uk = np.asarray(keys, dtype=np.int64)
         if K:
             pos = np.minimum(np.searchsorted(uk, k), K - 1)
-            hit = ok & (uk[pos] == k)
+            hit = ok & (k >= 0) & (uk[pos] == k)
             np.add.at(by_key, (hi[hit], pos[hit]), self.req[rows][hit])
         return by_key, total
 

@@ -369,3 +369,23 @@ def test_explained_traffic_is_counted_once_however_many_findings_cover_it():
     assert np.array_equal(by_model, alone) and np.array_equal(total, alone_total)
     assert total.sum() == pytest.approx(cells.req[cfg].sum())
     assert by_model.sum(1) == pytest.approx(total)
+
+
+def test_explained_traffic_of_a_value_no_report_has_still_leaves_the_total():
+    import pyarrow as pa
+
+    from joins.findings import TrafficCells, TrafficIndex
+
+    from .world import CONFIG_DIMS, config_then_build
+
+    reports, traffic = config_then_build()
+    quiet = traffic.slice(0, 10).set_column(
+        traffic.column_names.index("model"), "model", pa.array(["D"] * 10)
+    )  # a model no report names, on the same (explained) servers
+    traffic = pa.concat_tables([traffic, quiet])
+    D = ReportData(reports, list(CONFIG_DIMS))
+    cells = TrafficCells(traffic, D)
+    everything = np.ones(traffic.num_rows, dtype=bool)
+    _, total = cells.explained_requests(everything, ("model",), np.array([0]), D.span)
+    index = TrafficIndex(traffic, D, ("model",))
+    assert total == pytest.approx(index.totals(D.span))
