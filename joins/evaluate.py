@@ -95,28 +95,51 @@ def row_owner(row: dict, reports: Sequence[dict], cause_of: dict[str, str]) -> s
     return max(sorted(counts), key=counts.__getitem__) if counts else None
 
 
-def row_owners(rows: Sequence[dict], reports: pa.Table, cause_of: dict[str, str]) -> list:
+def row_owners(
+    rows: Sequence[dict],
+    reports: pa.Table,
+    cause_of: dict[str, str],
+    *,
+    context: Sequence[dict] | None = None,
+) -> list:
     """`row_owner` of each of ``rows``, by columns: one pass of Arrow comparisons per row
-    instead of a Python dict per report (a million-report extract made ~5 GB of them)."""
+    instead of a Python dict per report (a million-report extract made ~5 GB of them).
+
+    With ``context`` (every findings row of the extract), a row is judged on the reports it
+    stands for, as explaining away left them: from its ``onset`` on, less the reports of
+    each higher-ranked row of the same scope (cluster, or run-wide) from that row's onset.
+    A build on the servers of a configuration accepted before it is then owned by the bug
+    of its own residual, not by the configuration's bug that fills its value's reports."""
     import pyarrow.compute as pc
 
     ids = reports.column("report_id").to_pylist()
     cause = np.array([cause_of.get(i) for i in ids], dtype=object)
     del ids
     counted = np.array([c is not None and c != BACKGROUND for c in cause])
-    out = []
-    for row in rows:
+    hours = reports.column("submitted_hour") if "submitted_hour" in reports.column_names else None
+
+    def covered(row: dict, since: bool) -> np.ndarray:
         parts = list(zip(row["dimension"].split(SEP), row["value"].split(SEP), strict=False))
-        mask = counted.copy()
+        mask = np.ones(reports.num_rows, dtype=bool)
         if row["cluster_id"] is not None:
             same = pc.equal(reports.column("cluster_id"), row["cluster_id"])
             mask &= pc.fill_null(same, False).to_numpy(zero_copy_only=False)
         for d, v in parts:
             if d not in reports.column_names:
-                mask[:] = False
-                break
+                return np.zeros(reports.num_rows, dtype=bool)
             same = pc.equal(reports.column(d).cast(pa.string()), v)
             mask &= pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+        if since and hours is not None and row.get("onset") is not None:
+            later = pc.greater_equal(hours, pa.scalar(row["onset"], hours.type))
+            mask &= pc.fill_null(later, False).to_numpy(zero_copy_only=False)
+        return mask
+
+    out = []
+    for row in rows:
+        mask = counted & covered(row, context is not None)
+        for other in context or ():
+            if other["cluster_id"] == row["cluster_id"] and other["rank"] < row["rank"]:
+                mask &= ~covered(other, True)
         names, n = np.unique(cause[mask].astype(str), return_counts=True)
         counts = dict(zip(names.tolist(), n.tolist(), strict=True))
         out.append(max(sorted(counts), key=counts.__getitem__) if counts else None)
@@ -142,7 +165,8 @@ def found(
     source, rows = causal_rows(tables)
     hits = [r for r in rows if names_cause(r, accepted)]
     if bug is not None and cause_of is not None and hits:
-        owners = row_owners(hits, tables["reports"], cause_of)
+        context = rows if source == "findings" else None
+        owners = row_owners(hits, tables["reports"], cause_of, context=context)
         hits = [r for r, owner in zip(hits, owners, strict=True) if owner in (bug, None)]
     ok = [r for r in hits if r["rank"] <= rank_max and r["q_value"] <= q_max]
     best = min(ok or hits, key=lambda r: (r["rank"], r["q_value"]), default=None)
