@@ -55,3 +55,10 @@ def encode(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
     values = pc.take(values, pc.sort_indices(values))
     codes = pc.fill_null(pc.index_in(col, value_set=values), -1)
     return codes.to_numpy().astype(np.int64), values.to_pylist()
+
+
+def codes_in(col: pa.ChunkedArray | pa.Array, vocab: list[str]) -> np.ndarray:
+    """int64 position of each value of a string-like column in ``vocab`` (-1: null, or a
+    value the vocabulary lacks): a column coded like another table's `encode`."""
+    codes = pc.fill_null(pc.index_in(as_string(col), value_set=pa.array(vocab, pa.string())), -1)
+    return codes.to_numpy().astype(np.int64)

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from joins import schemas
-from joins.columns import HOUR_US, encode, hour_timestamps, hours_of
+from joins.columns import HOUR_US, codes_in, encode, hour_timestamps, hours_of
 from joins.onset import onset_and_end
 from joins.stats import benjamini_hochberg
 
@@ -183,12 +183,7 @@ class TrafficIndex:
         key = np.zeros(g.num_rows, dtype=np.int64)
         known = np.ones(g.num_rows, dtype=bool)
         for d in self.dims:
-            vs = pa.array(data.vocab[d], pa.string())
-            col = g.column(d)
-            if pa.types.is_dictionary(col.type):
-                col = col.cast(col.type.value_type)
-            code = pc.fill_null(pc.index_in(col.cast(pa.string()), value_set=vs), -1)
-            code = code.to_numpy().astype(np.int64)
+            code = codes_in(g.column(d), data.vocab[d])
             key = key * data.radix(d) + np.maximum(code, 0)
             known &= code >= 0
         self.total_hours, tinv = np.unique(hour, return_inverse=True)
@@ -272,11 +267,7 @@ class TrafficCells:
                 continue
             col = traffic.column(d)
             self._null[d] = col.is_null().to_numpy(zero_copy_only=False)
-            if pa.types.is_dictionary(col.type):
-                col = col.cast(col.type.value_type)
-            vs = pa.array(data.vocab[d], pa.string())
-            code = pc.fill_null(pc.index_in(col.cast(pa.string()), value_set=vs), -1)
-            self._codes[d] = code.to_numpy().astype(np.int64)
+            self._codes[d] = codes_in(col, data.vocab[d])
         self._keys: dict[tuple[str, ...], np.ndarray] = {}
 
     def keys(self, dims: Sequence[str]) -> np.ndarray:
@@ -294,6 +285,10 @@ class TrafficCells:
                 key = key * self._data.radix(d) + np.maximum(code, 0)
                 valid &= code >= 0
             self._keys[dims] = np.where(valid, key, -1)
+            # As `ReportData.keys`: single dimensions stay, only the newest combinations.
+            combos = [k for k in self._keys if len(k) > 1]
+            for old in combos[: max(len(combos) - KEPT_COMBINATIONS, 0)]:
+                del self._keys[old]
         return self._keys[dims]
 
     def explained_requests(
