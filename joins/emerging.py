@@ -444,7 +444,8 @@ class EmergingFindings:
 
     def _change_within(self, rows: np.ndarray, best: _ECand, t: int, ok: list) -> tuple:
         """An old value that changed at its onset, and a change that started within
-        ``min_segment_hours`` of that onset on (nearly) all of its requests: the two
+        ``min_segment_hours`` of that onset on (nearly) all of its requests, or on all of
+        them that complain in excess (the rest is not, `_remainder_in_excess`): the two
         together are named (the candidate search pairs values one by one and can prune the
         new build's pair, "Haiku 3.5 on the new sampler build", when the build hurts another
         model too). The joint value is tested like any new combination and kept when it is
@@ -463,7 +464,13 @@ class EmergingFindings:
                     continue
                 dims, key = D.joint((best.dims, best.key), ((d,), int(k)))
                 got = self._test(rows, dims, np.array([key]))
-                if got and self._same_requests(best, got[0]):
+                # On nearly all of the value's requests, or on those that complain: a
+                # build rolled out to 80% of a model's servers carries its rise when the
+                # other 20% do not complain in excess (as `_refine` asks of a nested value).
+                if got and (
+                    self._same_requests(best, got[0])
+                    or not self._remainder_in_excess(rows, best, got[0])
+                ):
                     options.append((first, got[0]))
         if not options:
             return best, t

@@ -173,9 +173,10 @@ def test_dispersion_is_one_for_one_report_per_user_and_grows_with_repeats():
     assert ef._dispersion_of(rows)(10**6) == 1.0  # no report from there on
 
 
-def _with_build(table, hour_col: str, onset_hour: int, region: str | None = None):
-    """Add ``sampler_build``: GPU requests (of ``region`` only, if given) run build gpu-new
-    from ``onset_hour`` on (gpu-old otherwise), TPU requests the TPU build throughout."""
+def _with_build(table, hour_col: str, onset_hour: int, region: str | tuple | None = None):
+    """Add ``sampler_build``: GPU requests (of ``region`` only, or of those regions, if
+    given) run build gpu-new from ``onset_hour`` on (gpu-old otherwise), TPU requests the
+    TPU build throughout."""
     import datetime as dt
 
     import pyarrow as pa
@@ -183,11 +184,13 @@ def _with_build(table, hour_col: str, onset_hour: int, region: str | None = None
     from .world import T0
 
     cut = T0 + dt.timedelta(hours=onset_hour)
+    regions = (region,) if isinstance(region, str) else tuple(region or ())
     hours = table.column(hour_col).to_pylist()
     hw = table.column("hardware").to_pylist()
     rg = table.column("region").to_pylist()
     build = [
-        ("gpu-new" if h >= cut and region in (None, r) else "gpu-old") if k == "gpu"
+        ("gpu-new" if h >= cut and (region is None or r in regions) else "gpu-old")
+        if k == "gpu"
         else "tpu-build"
         for h, k, r in zip(hours, hw, rg, strict=True)
     ]  # fmt: skip
@@ -250,6 +253,48 @@ def test_a_change_starting_with_the_onset_on_all_its_requests_is_named_with_it()
         ("hardware", "gpu"), ("model", "A"), ("sampler_build", "gpu-new")}  # fmt: skip
     assert t == n_tests and len(ef._tests) == n_tests + 1  # its test joins the family
     assert best.p_value <= a_gpu.p_value * 1e3
+
+
+def _build_on_most_gpus(bug_everywhere: bool):
+    """The new GPU build reaches regions r1 and r2 (80% of GPU requests) at hour 150;
+    model A breaks from then on the new build only, or on every GPU when
+    ``bug_everywhere``. Returns the explainer after a search and "A on GPU" on all rows."""
+    w = world(seed=8, bug=False)
+    where = {"hardware": "gpu", "model": "A"}
+    if bug_everywhere:
+        w.add("c1", 150, where=where, hours=(150, H))
+    else:
+        w.add("c1", 94, where={**where, "region": "r1"}, hours=(150, H))
+        w.add("c1", 56, where={**where, "region": "r2"}, hours=(150, H))
+    dims = [*DIMS, "sampler_build"]
+    reports = _with_build(w.table(), "submitted_hour", 150, region=("r1", "r2"))
+    traffic = _with_build(w.traffic(), "hour", 150, region=("r1", "r2"))
+    ef = EmergingFindings(min_users=5)
+    ef.find(reports, traffic, dimensions=dims)
+    ef._explained_rows[:] = False
+    rows = np.arange(ef._data.n)
+    (a_gpu,) = [x for x in ef._test(rows, ("hardware", "model"))
+                if ef._data.decode(x.dims, x.key) == ("gpu", "A")]  # fmt: skip
+    return ef, rows, a_gpu
+
+
+def test_a_change_on_the_part_that_complains_is_named_with_the_onset():
+    """The build serves 80% of "A on GPU" (not the same requests), but the other 20% do
+    not complain in excess: the build carries the rise and is named with it."""
+    ef, rows, a_gpu = _build_on_most_gpus(bug_everywhere=False)
+    (build,) = [x for x in ef._test(rows, ("sampler_build",))
+                if ef._data.decode(x.dims, x.key) == ("gpu-new",)]  # fmt: skip
+    assert not ef._same_requests(a_gpu, build)
+    best, _ = ef._change_within(rows, a_gpu, 7, [(a_gpu, 7)])
+    assert ("sampler_build", "gpu-new") in zip(
+        best.dims, ef._data.decode(best.dims, best.key), strict=True
+    )
+
+
+def test_a_change_on_part_of_a_value_that_complains_everywhere_is_not_named():
+    ef, rows, a_gpu = _build_on_most_gpus(bug_everywhere=True)
+    best, t = ef._change_within(rows, a_gpu, 7, [(a_gpu, 7)])
+    assert best is a_gpu and t == 7
 
 
 def test_a_change_a_day_before_the_onset_is_not_named_with_it():
