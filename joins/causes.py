@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from joins.emerging import EmergingFindings
 from joins.explain import ExplainingAway
-from joins.findings import ReportData, describe_series, findings_table
+from joins.findings import Finding, ReportData, describe_series, findings_table
 from joins.suspects import finding_suspects, suspect_deploys
 
 
@@ -55,6 +56,9 @@ def find_causes(
     )
     d_pub = ReportData(published, dims)
     run_wide = emerging.find(published, traffic, dimensions=dims, data=d_pub)
+    run_wide = rank_run_wide(
+        run_wide, ex.findings, published, attributable, share=emerging.nest_share
+    )
     ts_c = describe_series(ex.findings, d_attr, traffic)
     ts_r = describe_series(run_wide, d_pub, traffic)
     sus_c = finding_suspects(ex.findings, d_attr, deploys)
@@ -70,3 +74,59 @@ def find_causes(
         "finding_timeseries": pa.concat_tables([ts_c, ts_r]),
         "suspects": pa.concat_tables([sus_c, sus_r, legacy]),
     }
+
+
+def rank_run_wide(
+    run_wide: Sequence[Finding],
+    cluster_findings: Sequence[Finding],
+    published: pa.Table,
+    attributable: pa.Table,
+    *,
+    share: float = 0.9,
+) -> list[Finding]:
+    """Run-wide findings re-ranked: those no single cluster isolates first (by their rank),
+    then those a cluster's finding already holds.
+
+    A run-wide finding is a concentration that no text cluster isolates (CONTRACT.md). One
+    whose reports that fall in attributable clusters are, for at least ``share`` of them,
+    the reports one cluster finding explains restates that finding over a different slice
+    of time or name (a routing bug's tier named once per release it lived through, while
+    its cluster's finding names the pool since the bug began): it keeps its row but ranks
+    below every independent one, so that the ranks a reader looks at first go to causes
+    the clusters missed.
+
+    Args:
+        run_wide: `EmergingFindings.find` output, ``members`` row positions in
+            ``published``.
+        cluster_findings: per-cluster findings, ``members`` row positions in
+            ``attributable``.
+        published, attributable: the two report tables, each with ``report_id``.
+        share: the fraction of a run-wide finding's attributable reports that one cluster
+            finding must hold.
+
+    Returns:
+        The same findings, ``rank`` renumbered 1.. in the new order.
+    """
+    if not run_wide:
+        return list(run_wide)
+    names = published.column_names
+    if (
+        not cluster_findings
+        or "report_id" not in names
+        or "report_id" not in attributable.column_names
+    ):
+        return list(run_wide)
+    pub_ids = np.asarray(published.column("report_id").to_pylist(), dtype=object)
+    attr_pos = {r: i for i, r in enumerate(attributable.column("report_id").to_pylist())}
+    held = [set(f.members.tolist()) for f in cluster_findings]
+
+    def restates(f: Finding) -> bool:
+        pos = [attr_pos[r] for r in pub_ids[f.members] if r in attr_pos]
+        if not pos:
+            return False
+        return any(len(h.intersection(pos)) >= share * len(pos) for h in held)
+
+    order = sorted(run_wide, key=lambda f: (restates(f), f.rank))
+    for i, f in enumerate(order, 1):
+        f.rank = i
+    return order
