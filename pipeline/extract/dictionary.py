@@ -194,7 +194,8 @@ TABLES: dict[str, Table] = {
             "finding_id": C("stable id of (cluster or run-wide, symptom, dimension, value)"),
             "cluster_id": C("cluster id; null for a run-wide (emerging) finding"),
             "rank": C(
-                "order accepted within its cluster (1 first); for run-wide findings, by score",
+                "order accepted within its cluster (1 first); for run-wide findings, by score, "
+                "those whose reports one cluster's finding already holds last",
                 "rank",
             ),
             "kind": C("'cluster' or 'emerging' (run-wide)"),
