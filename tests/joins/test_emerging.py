@@ -227,14 +227,17 @@ def test_a_new_build_on_part_of_the_failing_requests_is_not_named():
     assert overall and set(overall[0].parts) == {("model", "A"), ("hardware", "gpu")}
 
 
-def _old_value_and_build(build_hour: int):
-    """Model A on GPU breaks from hour 150; a GPU build starts at ``build_hour``. Returns
-    the explainer after a search (its state set) and the candidate "A on GPU" on all rows."""
+def _old_value_and_build(build_hour: int, *, regions=None, bug_regions=None):
+    """Model A on GPU breaks from hour 150 (in ``bug_regions`` only, if given); a GPU
+    build starts at ``build_hour`` (in ``regions`` only, if given). Returns the explainer
+    after a search (its state set) and the candidate "A on GPU" on all rows."""
     w = world(seed=8, bug=False)
-    w.add("c1", 90, where={"hardware": "gpu", "model": "A"}, hours=(150, H))
+    where = {"hardware": "gpu", "model": "A"}
+    for region, n in (bug_regions or {None: 90}).items():
+        w.add("c1", n, where={**where, **({"region": region} if region else {})}, hours=(150, H))
     dims = [*DIMS, "sampler_build"]
-    reports = _with_build(w.table(), "submitted_hour", build_hour)
-    traffic = _with_build(w.traffic(), "hour", build_hour)
+    reports = _with_build(w.table(), "submitted_hour", build_hour, region=regions)
+    traffic = _with_build(w.traffic(), "hour", build_hour, region=regions)
     ef = EmergingFindings(min_users=5)
     ef.find(reports, traffic, dimensions=dims)
     ef._explained_rows[:] = False
@@ -258,24 +261,9 @@ def test_a_change_starting_with_the_onset_on_all_its_requests_is_named_with_it()
 def _build_on_most_gpus(bug_everywhere: bool):
     """The new GPU build reaches regions r1 and r2 (80% of GPU requests) at hour 150;
     model A breaks from then on the new build only, or on every GPU when
-    ``bug_everywhere``. Returns the explainer after a search and "A on GPU" on all rows."""
-    w = world(seed=8, bug=False)
-    where = {"hardware": "gpu", "model": "A"}
-    if bug_everywhere:
-        w.add("c1", 150, where=where, hours=(150, H))
-    else:
-        w.add("c1", 94, where={**where, "region": "r1"}, hours=(150, H))
-        w.add("c1", 56, where={**where, "region": "r2"}, hours=(150, H))
-    dims = [*DIMS, "sampler_build"]
-    reports = _with_build(w.table(), "submitted_hour", 150, region=("r1", "r2"))
-    traffic = _with_build(w.traffic(), "hour", 150, region=("r1", "r2"))
-    ef = EmergingFindings(min_users=5)
-    ef.find(reports, traffic, dimensions=dims)
-    ef._explained_rows[:] = False
-    rows = np.arange(ef._data.n)
-    (a_gpu,) = [x for x in ef._test(rows, ("hardware", "model"))
-                if ef._data.decode(x.dims, x.key) == ("gpu", "A")]  # fmt: skip
-    return ef, rows, a_gpu
+    ``bug_everywhere`` (150 reports either way)."""
+    bug = {None: 150} if bug_everywhere else {"r1": 94, "r2": 56}
+    return _old_value_and_build(150, regions=("r1", "r2"), bug_regions=bug)
 
 
 def test_a_change_on_the_part_that_complains_is_named_with_the_onset():
