@@ -107,24 +107,27 @@ def rank_run_wide(
     Returns:
         The same findings, ``rank`` renumbered 1.. in the new order.
     """
-    if not run_wide:
+    ids = "report_id"
+    if not cluster_findings or ids not in published.column_names:
         return list(run_wide)
-    names = published.column_names
-    if (
-        not cluster_findings
-        or "report_id" not in names
-        or "report_id" not in attributable.column_names
-    ):
+    if ids not in attributable.column_names:
         return list(run_wide)
-    pub_ids = np.asarray(published.column("report_id").to_pylist(), dtype=object)
-    attr_pos = {r: i for i, r in enumerate(attributable.column("report_id").to_pylist())}
-    held = [set(f.members.tolist()) for f in cluster_findings]
+    # Each published report's row in ``attributable`` (-1: not in an attributable cluster).
+    where = pc.index_in(published.column(ids), value_set=attributable.column(ids))
+    where = pc.fill_null(where, -1).to_numpy()
+    # The cluster finding that explains each attributable report (-1: none). A cluster's
+    # findings explain disjoint reports (each is tested on the residual of the ones before
+    # it); where a step kept a broader name, a report shared with a later one counts there.
+    owner = np.full(attributable.num_rows, -1, dtype=np.int64)
+    for i, f in enumerate(cluster_findings):
+        owner[f.members] = i
 
     def restates(f: Finding) -> bool:
-        pos = [attr_pos[r] for r in pub_ids[f.members] if r in attr_pos]
-        if not pos:
-            return False
-        return any(len(h.intersection(pos)) >= share * len(pos) for h in held)
+        pos = where[f.members]
+        pos = pos[pos >= 0]
+        held = owner[pos]
+        held = held[held >= 0]
+        return len(held) > 0 and np.bincount(held).max() >= share * len(pos)
 
     order = sorted(run_wide, key=lambda f: (restates(f), f.rank))
     for i, f in enumerate(order, 1):
