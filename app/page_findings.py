@@ -4,7 +4,8 @@ A finding is a cause the pipeline accepted (``findings`` table): a dimension val
 combination of values that explains a published cluster's reports (its rank within the
 cluster says in which order causes were accepted), or, with no cluster, a concentration of
 complaints over all reports that no single cluster isolates (run-wide). They are ranked by
-confidence (q <= 0.05 first), then impact (users, reports, lift): see `queries.findings`.
+confidence (q <= 0.05 first), run-wide ones that restate a cluster's finding after the
+others, then impact (users, reports, lift): see `queries.findings`.
 Each links to its clusters, its own hourly series and its redacted evidence.
 
 An extract written before findings existed has no such table: the page says so and shows
@@ -173,7 +174,16 @@ def _card(row: dict) -> None:
         else:
             symptom = row.get("symptom")
             kind = ui.symptom_badges([symptom]) if _present(symptom) else ""
-            st.markdown(f"across all reports: **run-wide**, no single cluster isolates it {kind}")
+            if _present(row.get("restates")):
+                st.markdown(
+                    f"across all reports: **run-wide** {kind}; most of its reports in clusters "
+                    "are those of a cluster's finding, so it ranks after the findings no "
+                    "cluster holds"
+                )
+            else:
+                st.markdown(
+                    f"across all reports: **run-wide**, no single cluster isolates it {kind}"
+                )
         folded = row.get("folded")
         if folded is not None and not isinstance(folded, float) and len(folded):
             st.caption("also explains (folded under it): " + ", ".join(map(str, folded)))
@@ -192,6 +202,13 @@ def _card(row: dict) -> None:
             if _present(row["cluster_id"]):
                 ui.page_link(
                     "cluster", "Open cluster", icon=":material/search:", cluster=row["cluster_id"]
+                )
+            elif _present(row.get("restates")):
+                ui.page_link(
+                    "findings",
+                    "The cluster's finding",
+                    icon=":material/link:",
+                    finding=str(row["restates"]),
                 )
 
 

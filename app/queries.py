@@ -603,6 +603,7 @@ _OPTIONAL_FINDING_COLUMNS = (
     ("symptom", "symptom", "varchar"),
     ("end", "until", "timestamptz"),
     ("folded", "folded", "varchar[]"),
+    ("restates", "restates", "varchar"),
 )
 
 
@@ -648,27 +649,30 @@ def _visible_findings(con: duckdb.DuckDBPyConnection) -> tuple[str, list]:
 def findings(con: duckdb.DuckDBPyConnection, *, confident_q: float = CONFIDENT_Q) -> pd.DataFrame:
     """Every visible finding, ranked by confidence, then impact (the findings page's order).
 
-    Order: confident ones (``q_value <= confident_q``) first; then more users, more reports,
-    higher lift, lower q; ``finding_id`` breaks ties. Columns: position (1, 2, ...),
+    Order: confident ones (``q_value <= confident_q``) first, and within each, run-wide
+    findings that restate a cluster's finding after the others; then more users, more
+    reports, higher lift, lower q; ``finding_id`` breaks ties. Columns: position (1, 2, ...),
     finding_id, cluster_id (null = run-wide), rank (within its cluster, or among run-wide
     ones), dimension, value, onset, reports, users, lift, q_value, confident, deploy_id,
-    kind, symptom, until (the detected end), folded (values folded under it; these four are
-    null where the extract's findings lack them), label, top_symptoms (list; null for
+    kind, symptom, until (the detected end), folded (values folded under it), restates (the
+    cluster finding a run-wide one restates; these five are null where the extract's
+    findings lack them), label, top_symptoms (list; null for
     run-wide), deploy_started_at, deploy_component, deploy_description. An empty frame with
     those columns when the extract has no findings table (see `has_findings`).
     """
     cols = [
         "position", "finding_id", "cluster_id", "rank", "dimension", "value", "onset", "reports",
         "users", "lift", "q_value", "confident", "deploy_id", "kind", "symptom", "until",
-        "folded", "label", "top_symptoms", "deploy_started_at", "deploy_component",
-        "deploy_description",
+        "folded", "restates", "label", "top_symptoms", "deploy_started_at",
+        "deploy_component", "deploy_description",
     ]  # fmt: skip
     if not has_findings(con):
         return pd.DataFrame(columns=cols)
     sql, params = _visible_findings(con)
     df = con.execute(
         f"""select row_number() over (
-                   order by coalesce(q_value <= ?, false) desc, users desc nulls last,
+                   order by coalesce(q_value <= ?, false) desc, restates is null desc,
+                            users desc nulls last,
                             reports desc nulls last, lift desc nulls last,
                             q_value asc nulls last, finding_id) as position,
                    *, coalesce(q_value <= ?, false) as confident

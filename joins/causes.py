@@ -105,7 +105,8 @@ def rank_run_wide(
             finding must hold.
 
     Returns:
-        The same findings, ``rank`` renumbered 1.. in the new order.
+        The same findings, ``rank`` renumbered 1.. in the new order; ``restates`` set to
+        the holding cluster finding's id on those that restate one.
     """
     ids = "report_id"
     if not cluster_findings or ids not in published.column_names:
@@ -122,14 +123,17 @@ def rank_run_wide(
     for i, f in enumerate(cluster_findings):
         owner[f.members] = i
 
-    def restates(f: Finding) -> bool:
+    for f in run_wide:
         pos = where[f.members]
         pos = pos[pos >= 0]
         held = owner[pos]
         held = held[held >= 0]
-        return len(held) > 0 and np.bincount(held).max() >= share * len(pos)
-
-    order = sorted(run_wide, key=lambda f: (restates(f), f.rank))
+        if len(held):
+            counts = np.bincount(held)
+            top = int(counts.argmax())
+            if counts[top] >= share * len(pos):
+                f.restates = cluster_findings[top].id
+    order = sorted(run_wide, key=lambda f: (f.restates is not None, f.rank))
     for i, f in enumerate(order, 1):
         f.rank = i
     return order

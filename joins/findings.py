@@ -483,6 +483,7 @@ class Finding:
     rank: int = 0
     deploy_id: str | None = None
     series_rows: np.ndarray | None = None  # rows whose hourly counts are its series
+    restates: str | None = None  # run-wide: the cluster finding that holds its reports
 
     @property
     def dimension(self) -> str:
@@ -601,6 +602,7 @@ def findings_table(findings: Sequence[Finding]) -> pa.Table:
             "deploy_id": f.deploy_id,
             "clusters": list(f.clusters),
             "folded": list(f.folded),
+            "restates": f.restates,
         }
         for f in ordered
     ]

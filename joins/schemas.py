@@ -235,6 +235,7 @@ FINDINGS = pa.schema(
         pa.field("deploy_id", pa.string()),
         pa.field("clusters", STRINGS, nullable=False),
         pa.field("folded", STRINGS, nullable=False),
+        pa.field("restates", pa.string()),
     ]
 )
 

@@ -238,6 +238,11 @@ TABLES: dict[str, Table] = {
                 "run-wide: published clusters its reports fall in, most first; cluster: empty"
             ),
             "folded": C("attributions rows that only restate it ('dimension=value'), ranked last"),
+            "restates": C(
+                "run-wide findings: the finding_id of the cluster finding whose reports are "
+                "most of its reports in clusters (it ranks after the run-wide findings no "
+                "cluster holds); null otherwise"
+            ),
         },
     ),
     "finding_timeseries": Table(

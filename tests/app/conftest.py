@@ -76,18 +76,25 @@ def hidden_copy(extract_db: Path, tmp_path: Path) -> tuple[Path, str, str]:
 
 #: finding_id -> (cluster_id, rank, dimension, value, onset hour, reports, users, lift, q,
 #: deploy_id). Visible ones in the findings page's order: confident (q <= 0.05) first, then
-#: users, reports, lift. f-hidden-run (2 users < K) and f-hidden-c3 (unpublished) never show.
+#: users, reports, lift; f-run-restates (most users) restates f-c1-build (`RESTATES`), so it
+#: comes after the confident ones no cluster holds. f-hidden-run (2 users < K) and
+#: f-hidden-c3 (unpublished) never show.
 CRAFTED_FINDINGS = {
     "f-run-pool": (None, 1, "server_pool", "gpu-a", 0, 7, 7, 2.5, 0.01, "rel-1"),
     "f-c1-build": ("c1", 1, "sampler_build", "smp-new", 30, 12, 6, 4.0, 1e-5, "smp-new"),
     "f-c1-combo": ("c1", 2, "hardware & sampler_build", "tpu & smp-new", 30, 12, 6, 3.0, 1e-3,
                    None),
     "f-run-model": (None, 2, "model", "model-a", 0, 22, 9, 1.1, 0.2, None),
+    "f-run-restates": (None, 4, "deploy_id & sampler_build", "rel-1 & smp-new", 30, 20, 12,
+                       5.0, 1e-6, "smp-new"),
     "f-c1-region": ("c1", 3, "region", "r1", 30, 4, 3, 1.2, 0.3, None),
     "f-hidden-run": (None, 3, "server_pool", "gpu-b", 40, 4, 2, 9.0, 1e-9, None),
     "f-hidden-c3": ("c3", 1, "server_pool", "gpu-b", 40, 4, 3, 9.0, 1e-9, "smp-new"),
 }  # fmt: skip
-CRAFTED_ORDER = ["f-run-pool", "f-c1-build", "f-c1-combo", "f-run-model", "f-c1-region"]
+CRAFTED_ORDER = [
+    "f-run-pool", "f-c1-build", "f-c1-combo", "f-run-restates", "f-run-model", "f-c1-region"
+]  # fmt: skip
+RESTATES = {"f-run-restates": "f-c1-build"}
 HIDDEN_CLUSTER = "c3"
 HIDDEN_TEXT = "synthetic hidden complaint about the gpu-b pool"
 
@@ -129,6 +136,7 @@ def _findings_table() -> pa.Table:
                 "kind": "explained" if cid else "emerging", "expected": n / lift,
                 "p_value": q / 10, "score": lift, "clusters": [cid] if cid else [],
                 "folded": ["server_pool = tpu-a"] if fid == "f-c1-build" else [],
+                "restates": RESTATES.get(fid),
             }
         )  # fmt: skip
     schema = getattr(schemas, "FINDINGS", _FINDINGS_BASE)

@@ -77,11 +77,22 @@ def test_findings_ranked_by_confidence_then_impact(fcon):
     assert list(df["position"]) == list(range(1, len(CRAFTED_ORDER) + 1))
     conf = list(df["confident"])
     assert conf == sorted(conf, reverse=True)  # every confident one before any other
-    # f-run-model has more users (9) than every confident finding: confidence comes first.
-    assert df.set_index("finding_id").loc["f-run-model", "users"] > df["users"][df.confident].max()
+    # f-run-model has more users (9) than every confident finding no cluster holds:
+    # confidence comes first.
+    own = df.confident & df.restates.isna()
+    assert df.set_index("finding_id").loc["f-run-model", "users"] > df["users"][own].max()
     row = df.set_index("finding_id").loc["f-c1-build"]
     assert row["label"] == "foreign script" and row["deploy_component"] == "sampler"
     assert row["deploy_started_at"] is not None
+
+
+def test_a_run_wide_finding_a_cluster_finding_holds_comes_after_the_others(fcon):
+    df = queries.findings(fcon).set_index("finding_id")
+    restating = df.loc["f-run-restates"]
+    assert restating["restates"] == "f-c1-build" and restating["confident"]
+    own = df[df.confident & df.restates.isna()]
+    assert restating["users"] > own["users"].max()  # impact alone would put it first
+    assert restating["position"] == own["position"].max() + 1
 
 
 def test_hidden_findings_never_returned(fcon):
@@ -152,16 +163,22 @@ def test_findings_page_leads_ranked_with_links(monkeypatch, findings_db):
     assert at.title[0].value == "What broke"
     table = next(d.value for d in at.dataframe if "where" in d.value.columns)
     assert list(table["finding_id"]) == CRAFTED_ORDER
-    assert list(table["#"]) == list(range(1, 6))
+    assert list(table["#"]) == list(range(1, len(CRAFTED_ORDER) + 1))
     assert table["where"].iloc[2] == "hardware = tpu & sampler_build = smp-new"
     cards = [m.value for m in at.markdown if m.value.startswith("**#")]
     assert [c.split("**")[1] for c in cards] == [f"#{i}" for i in range(1, 6)]
     assert "run-wide" in table["what"].iloc[0]  # run-wide findings show too
     links = _links(at)
-    for fid in CRAFTED_ORDER:
+    for fid in CRAFTED_ORDER[:5]:  # the cards: the first five
         assert ("", f"finding={fid}", "Series and evidence") in links
     assert ("cluster", "cluster=c1", "Open cluster") in links
-    assert {m.label: m.value for m in at.metric}["Run-wide"] == "2"
+    assert {m.label: m.value for m in at.metric}["Run-wide"] == "3"
+    # The run-wide finding a cluster's finding holds says so and links to that finding.
+    restating = [m.value for m in at.markdown if "those of a cluster's finding" in m.value]
+    assert len(restating) == 1
+    assert ("", "finding=f-c1-build", "The cluster's finding") in links
+    isolates = [m.value for m in at.markdown if "no single cluster isolates it" in m.value]
+    assert len(isolates) == 2  # f-run-pool and f-run-model
 
 
 def test_finding_deep_link_opens_series_clusters_and_evidence(monkeypatch, findings_db):

@@ -29,6 +29,7 @@ def test_a_run_wide_finding_a_cluster_finding_holds_ranks_after_the_independent_
     got = rank_run_wide([held, other], CLUSTER, PUBLISHED, ATTRIBUTABLE, share=0.9)
     assert [f.value for f in got] == ["other", "held"]
     assert [f.rank for f in got] == [1, 2]
+    assert held.restates == CLUSTER[0].id and other.restates is None
 
 
 def test_a_run_wide_finding_mostly_outside_any_cluster_finding_keeps_its_rank():
@@ -37,6 +38,14 @@ def test_a_run_wide_finding_mostly_outside_any_cluster_finding_keeps_its_rank():
     other = _finding(None, [10, 11, 12, 13, 14], rank=2, value="other")
     got = rank_run_wide([mixed, other], CLUSTER, PUBLISHED, ATTRIBUTABLE, share=0.9)
     assert [(f.value, f.rank) for f in got] == [("mixed", 1), ("other", 2)]
+    assert mixed.restates is None
+
+
+def test_the_cluster_finding_holding_most_is_the_one_restated():
+    two = [_finding("c1", [0, 1, 2], rank=1), _finding("c1", list(range(3, 12)), rank=2, value="w")]
+    f = _finding(None, list(range(3, 12)) + [1], rank=1, value="f")
+    rank_run_wide([f], two, PUBLISHED, ATTRIBUTABLE, share=0.9)
+    assert f.restates == two[1].id  # 9 of its 10 clustered reports are the second's
 
 
 def test_a_run_wide_finding_only_in_unclustered_reports_is_independent():
