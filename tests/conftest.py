@@ -6,6 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI (.ci/run exports HYPOTHESIS_PROFILE=ci) draws the same examples on every run, so a red
+# CI means a change broke something, not that the random search met an old counterexample
+# that run. `make test` elsewhere keeps searching at random and keeps what it finds in
+# .hypothesis/ (replayed first next time).
+settings.register_profile("ci", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # Tests never touch the network: models come from installed packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

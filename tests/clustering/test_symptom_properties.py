@@ -76,6 +76,18 @@ def test_cut_inside_a_word_sentence_or_block_is_truncation(data: st.DataObject) 
 
 
 _LAST_SENTENCE_RE = regex.compile(r"(?s).*[.!?。？！]\s+")
+_LAST_BLANK_LINE_RE = regex.compile(r"(?s).*\n[ \t]*\n")
+
+
+def last_sentence(text: str) -> tuple[str, str]:
+    """(before, last): the text's last sentence, searched in its last paragraph only (the
+    detector's unit: a sentence end before a table, a code block or a heading does not
+    start the last sentence)."""
+    p = _LAST_BLANK_LINE_RE.match(text)
+    para = p.end() if p else 0
+    m = _LAST_SENTENCE_RE.match(text, para)
+    start = m.end() if m else para
+    return text[:start], text[start:]
 
 
 @PROFILE
@@ -95,8 +107,7 @@ def test_with_word_knowledge_only_a_complete_clause_may_end_a_cut_text(
     found = detect_symptoms(c.text, truncation_word_knowledge=True)
     if any(s.name == "truncation" for s in found):
         return
-    m = _LAST_SENTENCE_RE.match(c.text)
-    before, last = (c.text[: m.end()], c.text[m.end() :]) if m else ("", c.text)
+    before, last = last_sentence(c.text)
     assert c.kind != "block", (c.kind, c.part_kind, c.style, c.at)
     assert not last_word_cut(last, before), (c.kind, c.part_kind, c.at)
     assert complete_clause(last), (c.kind, c.part_kind, c.style, c.at)
@@ -197,3 +208,14 @@ def test_code_block_its_parser_rejects_is_a_syntax_error(data: st.DataObject) ->
     block, lang = tg.broken_code(src)
     text = tg.sentence(src) + "\n\n" + block
     assert "code_syntax_error" in _names(text), lang
+
+
+def test_the_last_sentence_is_searched_in_the_last_paragraph():
+    """A cut after a heading's first body word, below a table (found by the search above):
+    the sentence the definition speaks of is the heading paragraph's, not everything since
+    the last full stop before the table."""
+    text = "It works. Fine.\n\n| a | b |\n|---|---|\n| 0 | 0 |\n\n# Solid Eye Any Some\nDirect"
+    before, last = last_sentence(text)
+    assert last == "# Solid Eye Any Some\nDirect" and before + last == text
+    assert last_sentence("One. Two three") == ("One. ", "Two three")
+    assert last_sentence("no stop at all") == ("", "no stop at all")
