@@ -76,14 +76,15 @@ def test_cut_inside_a_word_sentence_or_block_is_truncation(data: st.DataObject) 
 
 
 _LAST_SENTENCE_RE = regex.compile(r"(?s).*[.!?。？！]\s+")
-_LAST_BLANK_LINE_RE = regex.compile(r"(?s).*\n[ \t]*\n")
+# The end of the last blank line, or of the last fence line (a code block closes a paragraph).
+_LAST_BREAK_RE = regex.compile(r"(?s).*(?:\n[ \t]*\n|(?:^|\n)[ \t]*(?:```|~~~)[^\n]*\n)")
 
 
 def last_sentence(text: str) -> tuple[str, str]:
     """(before, last): the text's last sentence, searched in its last paragraph only (the
     detector's unit: a sentence end before a table, a code block or a heading does not
     start the last sentence)."""
-    p = _LAST_BLANK_LINE_RE.match(text)
+    p = _LAST_BREAK_RE.match(text)
     para = p.end() if p else 0
     m = _LAST_SENTENCE_RE.match(text, para)
     start = m.end() if m else para
@@ -219,3 +220,5 @@ def test_the_last_sentence_is_searched_in_the_last_paragraph():
     assert last == "# Solid Eye Any Some\nDirect" and before + last == text
     assert last_sentence("One. Two three") == ("One. ", "Two three")
     assert last_sentence("no stop at all") == ("", "no stop at all")
+    fenced = "Run it. Then:\n```\nx = 1. y\n```\nDone now"
+    assert last_sentence(fenced)[1] == "Done now"
